@@ -1,0 +1,237 @@
+"""Uncertainty distributions for scenario parameters.
+
+Any numeric parameter of a scenario may be written as a plain number or as one of
+these mappings, selected by its ``dist`` key::
+
+    background_rate_per_day: {dist: lognormal, median: 1.1, spread: 1.4}
+
+Each trial of a Monte Carlo run draws its own value. A distribution knows its
+support (so that the schema can check, say, that a probability can never be drawn
+outside [0, 1]) and how to draw ``n`` values from a NumPy ``Generator``. Draws are
+vectorised and prefix-stable: the first ``k`` of ``n`` draws do not depend on ``n``,
+so trial ``i`` gets the same value whatever the run's trial count.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def support(self) -> tuple[float, float]:
+        """The smallest and largest value a draw can take (may be infinite)."""
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` independent values as a float64 array."""
+        raise NotImplementedError
+
+    def median(self) -> float:
+        """A central value, used where one representative number is needed."""
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always the same value (the same as writing the number itself)."""
+
+    dist: Literal["fixed"]
+    value: float
+
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value, dtype=float)
+
+    def median(self) -> float:
+        return self.value
+
+
+class Uniform(_Dist):
+    """Every value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low <= self.high:
+            raise ValueError(f"uniform needs low <= high, found low={self.low}, high={self.high}")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.low + (self.high - self.low) * rng.random(n)
+
+    def median(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+
+class Normal(_Dist):
+    """Normal with mean and standard deviation, optionally clipped to [low, high].
+
+    Clipping moves out-of-range draws to the nearest bound (it does not redraw), so
+    a bound that cuts deep into the distribution puts visible mass on the bound.
+    """
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Normal:
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"normal clipping needs low <= high, found low={self.low}, high={self.high}")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        if self.sd == 0:
+            return (self.mean, self.mean)
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        return (low, high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        draws = self.mean + self.sd * rng.standard_normal(n)
+        if self.low is not None or self.high is not None:
+            np.clip(draws, self.low, self.high, out=draws)
+        return draws
+
+    def median(self) -> float:
+        return float(np.clip(self.mean, self.low, self.high))
+
+
+class LogNormal(_Dist):
+    """Log-normal given by its median and its spread (the geometric standard deviation).
+
+    About 68% of draws fall between ``median / spread`` and ``median * spread``, and
+    about 95% between ``median / spread**2`` and ``median * spread**2``.
+    """
+
+    dist: Literal["lognormal"]
+    median_: float = Field(gt=0, alias="median")
+    spread: float = Field(ge=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def support(self) -> tuple[float, float]:
+        if self.spread == 1:
+            return (self.median_, self.median_)
+        return (0.0, math.inf)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.median_ * np.exp(math.log(self.spread) * rng.standard_normal(n))
+
+    def median(self) -> float:
+        return self.median_
+
+
+class Triangular(_Dist):
+    """Triangular between ``low`` and ``high`` with its peak at ``mode``."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"triangular needs low <= mode <= high, found {self.low}, {self.mode}, {self.high}"
+            )
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.low == self.high:
+            return np.full(n, self.low, dtype=float)
+        # Inverse CDF, so that one uniform gives one draw (prefix-stable).
+        u = rng.random(n)
+        width = self.high - self.low
+        cut = (self.mode - self.low) / width
+        left = self.low + np.sqrt(u * width * (self.mode - self.low))
+        right = self.high - np.sqrt((1 - u) * width * (self.high - self.mode))
+        return np.where(u < cut, left, right)
+
+    def median(self) -> float:
+        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
+
+
+class Beta(_Dist):
+    """Beta(alpha, beta) rescaled from [0, 1] to [low, high]; handy for probabilities."""
+
+    dist: Literal["beta"]
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+    low: float = 0.0
+    high: float = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Beta:
+        if not self.low <= self.high:
+            raise ValueError(f"beta needs low <= high, found low={self.low}, high={self.high}")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, n)
+
+    def median(self) -> float:
+        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
+
+
+class Choice(_Dist):
+    """One of a list of values, with optional weights (equal if omitted)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1, max_length=1000)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Choice:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"choice needs one weight per value, found {len(self.values)} values "
+                    f"and {len(self.weights)} weights"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("choice weights must be >= 0 with a positive sum")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (min(self.values), max(self.values))
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        weights = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
+        cumulative = np.cumsum(weights / weights.sum())
+        index = np.searchsorted(cumulative, rng.random(n), side="right")
+        return np.asarray(self.values, dtype=float)[np.minimum(index, len(self.values) - 1)]
+
+    def median(self) -> float:
+        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
+
+
+Distribution = Annotated[
+    Union[Fixed, Uniform, Normal, LogNormal, Triangular, Beta, Choice],
+    Field(discriminator="dist"),
+]
+"""Any of the distributions above, chosen by the ``dist`` key."""
+
+DISTRIBUTION_KINDS = ("fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice")

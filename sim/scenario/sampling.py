@@ -1,0 +1,94 @@
+"""Finding a scenario's uncertain parameters, drawing them, and fixing drawn values.
+
+A scenario's uncertain parameters are the fields written as distributions; each is
+named by its dotted path (``militia.background_rate_per_day``,
+``forces.us_erbil.schedule.0.at``). Each path has its own random stream seeded from
+the run seed and the path's name, so adding or changing one distribution never moves
+the draws of another, and draw ``i`` is the same whatever the number of draws.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from sim.scenario.distributions import _Dist
+
+STREAM_PARAMETERS = 0x5041524D  # "PARM": keeps parameter streams apart from trial streams
+
+
+def uncertain_parameters(scenario: BaseModel) -> dict[str, _Dist]:
+    """Every field written as a distribution, by dotted path, in document order."""
+    found: dict[str, _Dist] = {}
+    _walk(scenario, "", found)
+    return found
+
+
+def _walk(node: Any, path: str, found: dict[str, _Dist]) -> None:
+    if isinstance(node, _Dist):
+        found[path] = node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            _walk(getattr(node, name), f"{path}.{name}" if path else name, found)
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            _walk(value, f"{path}.{key}" if path else str(key), found)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            _walk(value, f"{path}.{i}", found)
+
+
+def parameter_stream(seed: int, path: str) -> np.random.Generator:
+    """The random stream of one uncertain parameter in a run with this seed."""
+    sequence = np.random.SeedSequence([seed, STREAM_PARAMETERS, zlib.crc32(path.encode())])
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndarray]:
+    """``n`` draws of every uncertain parameter: a float array of length ``n`` per path.
+
+    Draw ``i`` does not depend on ``n``, and two scenarios that share a distribution
+    at the same path draw the same values (common random numbers).
+    """
+    return {
+        path: dist.sample(parameter_stream(seed, path), n)
+        for path, dist in uncertain_parameters(scenario).items()
+    }
+
+
+def fix(scenario: BaseModel, values: Mapping[str, float]) -> Any:
+    """A copy of the scenario with each distribution replaced by its drawn value.
+
+    ``values`` maps dotted paths to numbers; every distribution in the scenario must
+    have a value. The copy is built without re-validation (the values were drawn from
+    distributions whose support the schema already checked), so it is cheap enough to
+    do once per trial.
+    """
+    return _fix(scenario, "", values)
+
+
+def _fix(node: Any, path: str, values: Mapping[str, float]) -> Any:
+    if isinstance(node, _Dist):
+        return float(values[path])
+    if isinstance(node, BaseModel):
+        fields = {}
+        changed = False
+        for name in type(node).model_fields:
+            old = getattr(node, name)
+            new = _fix(old, f"{path}.{name}" if path else name, values)
+            changed = changed or new is not old
+            fields[name] = new
+        if not changed:
+            return node
+        return type(node).model_construct(_fields_set=node.model_fields_set, **fields)
+    if isinstance(node, Mapping):
+        items = {k: _fix(v, f"{path}.{k}" if path else str(k), values) for k, v in node.items()}
+        return node if all(items[k] is node[k] for k in node) else items
+    if isinstance(node, list):
+        items = [_fix(v, f"{path}.{i}", values) for i, v in enumerate(node)]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+    return node

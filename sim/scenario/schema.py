@@ -1,0 +1,609 @@
+"""The scenario schema: every parameter of the model, its default, unit and meaning.
+
+These pydantic models are the single source of truth. The YAML loader validates
+against them, ``python -m sim schema`` prints their JSON Schema, and
+``docs/scenarios.md`` is generated from them. The engine reads parameters only from
+here, so every coefficient of the model is visible and documented in one place.
+
+Numeric parameters typed :data:`Param` accept either a number or a distribution
+(see :mod:`sim.scenario.distributions`); their stated range is checked against the
+whole support of the distribution, so a probability can never be drawn outside
+[0, 1].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.distributions import Distribution
+
+MAX_HORIZON_DAYS = 7305  # twenty years
+MAX_TRIALS = 100_000
+WEAPONS = ("rocket", "drone", "ballistic_missile")
+REGIONS = ("federal_iraq", "kurdistan", "syria")
+METRICS = (
+    "readiness",
+    "capability",
+    "isis_strength",
+    "territory",
+    "tension",
+    "pressure",
+    "troops",
+    "attacks_30d",
+)
+
+
+class Model(BaseModel):
+    """Base of every scenario model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _range_check(low: float | None, high: float | None, strict_low: bool, strict_high: bool):
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected a number or a distribution, found a boolean")
+        lo, hi = (value, value) if isinstance(value, (int, float)) else value.support()
+        if isinstance(value, (int, float)) and not math.isfinite(value):
+            raise ValueError(f"expected a finite number, found {value}")
+        what = "value" if isinstance(value, (int, float)) else f"{value.dist} distribution"
+        if low is not None and (lo < low or (strict_low and lo <= low)):
+            bound = ">" if strict_low else ">="
+            raise ValueError(f"expected a {what} {bound} {low}, found one that can be {lo}")
+        if high is not None and (hi > high or (strict_high and hi >= high)):
+            bound = "<" if strict_high else "<="
+            raise ValueError(f"expected a {what} {bound} {high}, found one that can be {hi}")
+        return float(value) if isinstance(value, (int, float)) else value
+
+    return check
+
+
+def Param(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    strict_low: bool = False,
+    strict_high: bool = False,
+) -> Any:
+    """A number or a distribution whose every possible value lies in [low, high]."""
+    return Annotated[
+        Union[float, Distribution], AfterValidator(_range_check(low, high, strict_low, strict_high))
+    ]
+
+
+Probability = Param(0.0, 1.0)
+NonNegative = Param(0.0)
+Positive = Param(0.0, strict_low=True)
+DayRef = Union[dt.date, Param(0.0, MAX_HORIZON_DAYS)]
+"""A moment: a calendar date, or a day offset from the scenario's start."""
+
+
+def doc(default: Any, unit: str, text: str, **kwargs: Any) -> Any:
+    """A field with its default, its unit and its meaning, as the reference shows them."""
+    extra = {"unit": unit}
+    return Field(default, description=text, json_schema_extra=extra, **kwargs)
+
+
+def needed(unit: str, text: str, **kwargs: Any) -> Any:
+    """A required field with its unit and meaning."""
+    return Field(..., description=text, json_schema_extra={"unit": unit}, **kwargs)
+
+
+def low_value(value: Any) -> float:
+    """The smallest value a parameter can take."""
+    return value if isinstance(value, float) else value.support()[0]
+
+
+def high_value(value: Any) -> float:
+    """The largest value a parameter can take."""
+    return value if isinstance(value, float) else value.support()[1]
+
+
+# --------------------------------------------------------------------------- bases
+
+
+class AirDefence(Model):
+    """Probability that an attack on the base with each weapon is intercepted."""
+
+    rocket: Probability = doc(0.3, "probability", "Rockets and mortars intercepted (C-RAM).")
+    drone: Probability = doc(0.5, "probability", "One-way attack drones intercepted.")
+    ballistic_missile: Probability = doc(
+        0.8, "probability", "Short-range ballistic missiles intercepted (Patriot where deployed)."
+    )
+
+
+class Base(Model):
+    """A site where coalition troops are stationed and can be attacked."""
+
+    region: Literal["federal_iraq", "kurdistan", "syria"] = doc(
+        "federal_iraq",
+        "-",
+        "Where the base is: federal Iraq, the Kurdistan Region, or north-east Syria. Strikes "
+        "answering attacks in Syria do not raise Iraqi political pressure.",
+    )
+    air_defence: AirDefence = doc(AirDefence(), "-", "Interception probability per weapon.")
+    hardening: Probability = doc(
+        0.5,
+        "share",
+        "Share of the casualties an un-intercepted hit would cause that shelters, warning "
+        "and dispersion prevent.",
+    )
+
+
+# -------------------------------------------------------------------- conditions
+
+
+class Condition(Model):
+    """One test on a daily metric, which must hold for ``for_days`` days in a row."""
+
+    metric: Literal[METRICS] = needed(  # type: ignore[valid-type]
+        "-",
+        "What is measured: readiness, capability (0-1), isis_strength (fighters), territory "
+        "(share held by ISIS), tension, pressure, troops (coalition and bilateral troops in "
+        "theatre), attacks_30d (militia attacks in the last 30 days).",
+    )
+    op: Literal[">=", ">", "<=", "<"] = needed("-", "Comparison of the metric with the value.")
+    value: Param() = needed("metric's unit", "The threshold.")
+    for_days: int = doc(
+        1, "days", "Days in a row the comparison must hold (1 = on the day itself).", ge=1, le=3650
+    )
+
+
+class When(Model):
+    """Conditions combined with ``all`` (every one holds) or ``any`` (at least one)."""
+
+    all: list[Condition] | None = doc(None, "-", "Every condition must hold.", min_length=1)
+    any: list[Condition] | None = doc(None, "-", "At least one condition must hold.", min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> When:
+        if (self.all is None) == (self.any is None):
+            raise ValueError("expected exactly one of 'all' or 'any'")
+        return self
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return self.all if self.all is not None else self.any  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------ forces
+
+
+class Roles(Model):
+    """Shares of an element's troops by job; the rest are staff and support."""
+
+    trainers: Probability = doc(0.15, "share", "Advise, assist and train the ISF.")
+    enablers: Probability = doc(
+        0.35, "share", "Intelligence, surveillance, air support and logistics the ISF rely on."
+    )
+    protection: Probability = doc(0.3, "share", "Force protection.")
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Roles:
+        total = sum(high_value(v) for v in (self.trainers, self.enablers, self.protection))
+        if total > 1 + 1e-9:
+            raise ValueError(f"expected roles summing to at most 1, found they can sum to {total:g}")
+        return self
+
+
+class Waypoint(Model):
+    """A troop level an element moves to, by calendar or when conditions are met.
+
+    A calendar waypoint gives ``at``. A conditions-based waypoint gives ``when``; it
+    starts on the first day its conditions have held long enough, never before
+    ``not_before``, and at ``deadline`` regardless. The move is a step
+    (``ramp_days: 0``) or a linear ramp over ``ramp_days``.
+    """
+
+    troops: NonNegative = needed("troops", "The level to reach.")
+    at: DayRef | None = doc(None, "date or day", "When the move starts (calendar waypoint).")
+    when: When | None = doc(None, "-", "Conditions that start the move (conditions-based).")
+    not_before: DayRef | None = doc(None, "date or day", "Earliest start of a conditions-based move.")
+    deadline: DayRef | None = doc(
+        None, "date or day", "The move starts here even if its conditions never held."
+    )
+    ramp_days: NonNegative = doc(0.0, "days", "0 for a step; otherwise the length of a linear ramp.")
+
+    @model_validator(mode="after")
+    def _calendar_or_conditions(self) -> Waypoint:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("expected exactly one of 'at' (a date or day) or 'when' (conditions)")
+        if self.at is not None and (self.not_before is not None or self.deadline is not None):
+            raise ValueError("'not_before' and 'deadline' apply only to a waypoint with 'when'")
+        return self
+
+
+class ForceElement(Model):
+    """One contingent at one base, with its roles and its drawdown schedule."""
+
+    contingent: str = doc("US", "-", "Who: US, NATO, UK, France ... (used for grouping).")
+    base: str = needed("-", "Key of the base in `bases` where the element is stationed.")
+    troops: NonNegative = needed("troops", "Troops at the start.")
+    roles: Roles = doc(Roles(), "-", "Shares of the troops by job.")
+    bilateral: bool = doc(
+        False,
+        "-",
+        "True for a bilateral (non-coalition) force: it does not count towards the day the "
+        "coalition reaches zero.",
+    )
+    schedule: list[Waypoint] = doc([], "-", "Waypoints, taken in order.", max_length=100)
+
+
+# ----------------------------------------------------------------------- militia
+
+
+class Casualties(Model):
+    """Casualties of one un-intercepted hit, before the base's hardening.
+
+    Wounded and killed are negative binomial counts with the given means and a
+    shared dispersion (smaller dispersion, more lopsided: most hits hurt nobody,
+    a few hurt many).
+    """
+
+    wounded_mean: NonNegative = doc(0.5, "people per hit", "Mean wounded per hit.")
+    killed_mean: NonNegative = doc(0.01, "people per hit", "Mean killed per hit.")
+    dispersion: Positive = doc(0.1, "-", "Negative-binomial shape k; variance = mean + mean^2 / k.")
+
+
+class WeaponMix(Model):
+    """Share of attacks using each weapon (must sum to 1)."""
+
+    rocket: Probability = doc(0.45, "share", "Rockets and mortars.")
+    drone: Probability = doc(0.5, "share", "One-way attack drones.")
+    ballistic_missile: Probability = doc(0.05, "share", "Short-range ballistic missiles.")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> WeaponMix:
+        values = (self.rocket, self.drone, self.ballistic_missile)
+        if not all(isinstance(v, float) for v in values):
+            raise ValueError("weapon shares must be plain numbers (they must sum to 1)")
+        if abs(sum(values) - 1) > 1e-6:  # type: ignore[arg-type]
+            raise ValueError(f"expected weapon shares summing to 1, found {sum(values):g}")  # type: ignore[arg-type]
+        return self
+
+
+class WeaponCasualties(Model):
+    """Casualty model per weapon."""
+
+    rocket: Casualties = doc(Casualties(wounded_mean=0.3, killed_mean=0.005), "-", "Rockets and mortars.")
+    drone: Casualties = doc(Casualties(wounded_mean=0.6, killed_mean=0.01), "-", "One-way drones.")
+    ballistic_missile: Casualties = doc(
+        Casualties(wounded_mean=3.0, killed_mean=0.05), "-", "Ballistic missiles."
+    )
+
+
+class Militia(Model):
+    """Attacks by Iran-backed groups: a self-exciting (Hawkes) point process.
+
+    Intensity at time t: ``mu(t) + sum over past attacks of (n / tau) exp(-(t - t_i) / tau)``
+    with ``mu(t) = background_rate_per_day * tension(t) * (troops(t) / reference_troops) **
+    troop_elasticity`` (zero when no troops are present).
+    """
+
+    background_rate_per_day: NonNegative = doc(
+        1.0, "attacks/day", "Background rate at reference troops and tension 1."
+    )
+    reference_troops: Positive = doc(
+        3400.0, "troops", "Troops in theatre at which the background rate applies."
+    )
+    troop_elasticity: Param(0.0, 2.0) = doc(
+        0.5,
+        "-",
+        "How the rate scales with troops present: 0 = not at all, 1 = proportionally.",
+    )
+    branching_ratio: Param(0.0, 0.95) = doc(
+        0.3, "-", "Mean number of follow-on attacks each attack triggers (< 1)."
+    )
+    decay_days: Positive = doc(3.0, "days", "Time constant of the excitation's exponential decay.")
+    weapon_mix: WeaponMix = doc(WeaponMix(), "-", "Share of attacks by weapon.")
+    casualties: WeaponCasualties = doc(WeaponCasualties(), "-", "Casualty model per weapon.")
+
+
+# -------------------------------------------------------------------- retaliation
+
+
+class Episode(Model):
+    """A temporary multiplication of militia tension."""
+
+    probability: Probability = doc(0.1, "probability", "Chance a strike starts the episode.")
+    factor: NonNegative = doc(1.0, "x", "Multiplier on tension while the episode lasts.")
+    duration_days: Positive = doc(30.0, "days", "How long the episode lasts.")
+
+
+class Retaliation(Model):
+    """When the coalition strikes back, and what a strike does to tension and pressure."""
+
+    enabled: bool = doc(True, "-", "False: no retaliation strikes at all.")
+    attacks_per_strike: Param(1.0) = doc(
+        15.0, "attacks", "A strike follows once this many attacks have landed since the last one."
+    )
+    strike_after_deaths: bool = doc(True, "-", "A strike (a major one) follows any attack that kills.")
+    delay_days: NonNegative = doc(2.0, "days", "Time from the triggering attack to the strike.")
+    min_gap_days: NonNegative = doc(7.0, "days", "Shortest time between two strikes.")
+    share_in_iraq: Probability = doc(
+        0.6,
+        "probability",
+        "Chance a strike hits targets on Iraqi soil (raising Iraqi political pressure) when "
+        "the triggering attack was in Iraq; strikes answering attacks in Syria stay in Syria.",
+    )
+    deterrence: Episode = doc(
+        Episode(probability=0.05, factor=0.1, duration_days=150.0),
+        "-",
+        "A routine strike deters: tension falls by the factor for the duration.",
+    )
+    major_deterrence_probability: Probability = doc(
+        0.7, "probability", "Chance a major strike (after deaths) deters."
+    )
+    escalation: Episode = doc(
+        Episode(probability=0.15, factor=1.5, duration_days=21.0),
+        "-",
+        "A strike escalates: tension rises by the factor for the duration.",
+    )
+
+
+class TensionPoint(Model):
+    """A scheduled change of militia tension (a regional war, a truce ...)."""
+
+    at: DayRef = needed("date or day", "When the new level applies.")
+    level: NonNegative = needed("x", "Tension from then on (1 = late-2023 tempo).")
+
+
+class Tension(Model):
+    """Militia tension: a multiplier on the militia attack rate."""
+
+    initial: NonNegative = doc(1.0, "x", "Tension at the start (1 = late-2023 tempo).")
+    schedule: list[TensionPoint] = doc([], "-", "Scheduled changes, in time order.", max_length=100)
+    cap: Positive = doc(10.0, "x", "Upper limit of tension after episodes multiply it.")
+
+
+class Pressure(Model):
+    """Political pressure on Baghdad to expel the coalition (dimensionless, >= 0)."""
+
+    initial: NonNegative = doc(0.5, "-", "Pressure at the start.")
+    per_strike_in_iraq: NonNegative = doc(0.15, "-", "Rise for each strike on Iraqi soil.")
+    per_coalition_death: NonNegative = doc(0.1, "-", "Rise for each coalition soldier killed.")
+    half_life_days: Positive = doc(120.0, "days", "Pressure halves in this time without new causes.")
+
+
+# --------------------------------------------------------------------------- ISF
+
+
+class ISF(Model):
+    """Iraqi Security Forces readiness R and capability C (both 0..1).
+
+    ``dR/dt = gain * T / (T + half_saturation) * (1 - R) - decay * R`` with T the trainers
+    present; capability ``C = R * (1 - dependence(t) * missing_enabler_share)``.
+    """
+
+    readiness: Probability = doc(0.55, "0-1", "Readiness at the start.")
+    training_gain_per_day: NonNegative = doc(
+        0.004, "1/day", "Readiness growth rate towards 1 with unlimited trainers."
+    )
+    trainers_half_saturation: Positive = doc(
+        300.0, "troops", "Trainers at which training reaches half its maximum effect."
+    )
+    decay_per_day: NonNegative = doc(
+        0.0012, "1/day", "Loss rate of readiness from corruption, attrition and skill fade."
+    )
+    enabler_dependence: Probability = doc(
+        0.45, "share", "Share of capability that rests on coalition enablers at the start."
+    )
+    dependence_floor: Probability = doc(0.2, "share", "Dependence the ISF cannot shed (long-run level).")
+    dependence_decay_days: Positive = doc(
+        1460.0, "days", "Time constant over which dependence shrinks towards the floor."
+    )
+    reference_enablers: Positive = doc(
+        1000.0, "troops", "Enablers (coalition and bilateral) that give the ISF full support."
+    )
+    readiness_loss_per_isis_attack: Probability = doc(0.0005, "0-1", "Readiness lost to each ISIS attack.")
+
+
+# -------------------------------------------------------------------------- ISIS
+
+
+class ISIS(Model):
+    """ISIS strength S in Iraq (fighters): logistic growth, attrition, shocks, attacks.
+
+    ``dS/dt = growth * S * (1 - S / capacity) - (isf_attrition * C + strike_attrition * E) * S``
+    with E the share of reference enablers present.
+    """
+
+    strength: NonNegative = doc(1000.0, "fighters", "Fighters in Iraq at the start.")
+    growth_per_day: NonNegative = doc(0.004, "1/day", "Intrinsic recruitment growth rate.")
+    capacity: Positive = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
+    isf_attrition_per_day: NonNegative = doc(
+        0.006, "1/day", "Attrition rate from ISF operations at capability 1."
+    )
+    strike_attrition_per_day: NonNegative = doc(
+        0.003, "1/day", "Attrition rate from coalition strikes with full enablers present."
+    )
+    breakouts_per_year: NonNegative = doc(0.2, "events/year", "Rate of prison or camp breaks (Poisson).")
+    breakout_fighters: NonNegative = doc(
+        300.0, "fighters", "Fighters added by one break (a distribution gives each its own size)."
+    )
+    attacks_per_fighter_per_day: NonNegative = doc(
+        0.0003, "attacks/fighter/day", "ISIS attack rate per fighter."
+    )
+
+
+# ---------------------------------------------------------------------- collapse
+
+
+class Collapse(Model):
+    """A 2014-style collapse: daily hazard rising with the ISIS/ISF imbalance.
+
+    Imbalance ``x = S / (contained_fighters * C)``; hazard per day
+    ``h = hazard_at_parity_per_day * x ** steepness``; at most one collapse per trial.
+    """
+
+    contained_fighters: Positive = doc(
+        15000.0, "fighters", "ISIS fighters that ISF at capability 1 can contain."
+    )
+    hazard_at_parity_per_day: Probability = doc(
+        0.003, "1/day", "Daily collapse hazard when ISIS strength equals what the ISF contain."
+    )
+    steepness: Positive = doc(3.0, "-", "How sharply the hazard rises with the imbalance.")
+    territory_share: Probability = doc(
+        0.33, "share", "Share of Iraq ISIS takes in a collapse (about a third in 2014)."
+    )
+    readiness_loss: Probability = doc(0.4, "share", "Share of ISF readiness lost in a collapse.")
+    isis_boost: NonNegative = doc(
+        0.5, "share", "Relative jump in ISIS strength from captured arms and recruits."
+    )
+    territory_recovery_per_day: NonNegative = doc(
+        0.003, "1/day", "Recovery rate of territory when ISF fully outmatch ISIS (x = 0)."
+    )
+
+
+# ------------------------------------------------------------------------- rules
+
+
+class Accelerate(Model):
+    """Once its conditions hold, the rest of every schedule runs ``factor`` times faster."""
+
+    action: Literal["accelerate"]
+    name: str = doc("accelerate", "-", "Label used in outputs.")
+    when: When = needed("-", "Conditions that fire the rule (once).")
+    factor: Param(1.0, strict_low=True) = doc(2.0, "x", "Speed-up of the remaining schedule.")
+
+
+class Pause(Model):
+    """While its conditions hold, every schedule stands still (deadlines move with it)."""
+
+    action: Literal["pause"]
+    name: str = doc("pause", "-", "Label used in outputs.")
+    when: When = needed("-", "Conditions under which schedules pause.")
+
+
+class Redeploy(Model):
+    """After a collapse (or when conditions hold), troops return after a delay.
+
+    The element's remaining schedule is abandoned and it ramps to ``troops``.
+    """
+
+    action: Literal["redeploy"]
+    name: str = doc("redeploy", "-", "Label used in outputs.")
+    on: Literal["collapse"] | None = doc(None, "-", "Fire on a collapse.")
+    when: When | None = doc(None, "-", "Or fire when these conditions hold.")
+    force: str = needed("-", "Key of the force element that returns.")
+    troops: NonNegative = needed("troops", "Level it returns to.")
+    delay_days: NonNegative = doc(60.0, "days", "Time from the trigger to the start of the return.")
+    ramp_days: NonNegative = doc(90.0, "days", "Length of the return ramp.")
+
+    @model_validator(mode="after")
+    def _trigger(self) -> Redeploy:
+        if (self.on is None) == (self.when is None):
+            raise ValueError("expected exactly one of 'on: collapse' or 'when'")
+        return self
+
+
+Rule = Annotated[Union[Accelerate, Pause, Redeploy], Field(discriminator="action")]
+
+
+# ------------------------------------------------------------------ run settings
+
+
+class MonteCarlo(Model):
+    """How many trials to run and with which seed."""
+
+    trials: int = doc(1000, "trials", "Trials per run.", ge=1, le=MAX_TRIALS)
+    seed: int = doc(20240125, "-", "Seed of the run; same seed, same results.", ge=0, lt=2**63)
+
+
+class Outputs(Model):
+    """What a command-line run writes."""
+
+    folder: str = doc("results", "-", "Folder (relative to the working directory) for results.")
+    plots: bool = doc(True, "-", "Save figures with the results.")
+    plot_format: Literal["png", "svg", "pdf"] = doc("png", "-", "File format of saved figures.")
+    keep_events: bool = doc(False, "-", "Keep every trial's event log (larger results).")
+
+
+# ---------------------------------------------------------------------- scenario
+
+
+class Scenario(Model):
+    """One complete scenario: the world at the start, the schedules, the mechanisms."""
+
+    name: str = needed("-", "Short name, used in outputs and file names.", min_length=1, max_length=80)
+    description: str = doc("", "-", "What question the scenario answers.")
+    extends: str | None = doc(
+        None, "-", "Path (relative to this file) of a scenario this one inherits and overrides."
+    )
+    start: dt.date = doc(dt.date(2024, 1, 1), "date", "Day 0 of the simulation.")
+    horizon_days: int | None = doc(
+        None, "days", "Days simulated (default 730 unless `end` is given).", ge=1, le=MAX_HORIZON_DAYS
+    )
+    end: dt.date | None = doc(None, "date", "Last day simulated, instead of `horizon_days`.")
+    bases: dict[str, Base] = needed("-", "Bases by key.", min_length=1, max_length=50)
+    forces: dict[str, ForceElement] = needed("-", "Force elements by key.", min_length=1, max_length=100)
+    militia: Militia = doc(Militia(), "-", "Militia attack model.")
+    retaliation: Retaliation = doc(Retaliation(), "-", "Retaliation policy.")
+    tension: Tension = doc(Tension(), "-", "Militia tension and its schedule.")
+    pressure: Pressure = doc(Pressure(), "-", "Political pressure to expel the coalition.")
+    isf: ISF = doc(ISF(), "-", "ISF readiness and capability.")
+    isis: ISIS = doc(ISIS(), "-", "ISIS strength and attacks.")
+    collapse: Collapse = doc(Collapse(), "-", "Collapse hazard, effects and territory.")
+    rules: list[Rule] = doc([], "-", "Policy rules: accelerate, pause, redeploy.", max_length=50)
+    monte_carlo: MonteCarlo = doc(MonteCarlo(), "-", "Trials and seed.")
+    outputs: Outputs = doc(Outputs(), "-", "What the command line writes.")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        if self.horizon_days is not None and self.end is not None:
+            raise ValueError("expected one of 'horizon_days' or 'end', found both")
+        if self.end is not None:
+            days = (self.end - self.start).days
+            if not 1 <= days <= MAX_HORIZON_DAYS:
+                raise ValueError(
+                    f"expected 'end' between 1 and {MAX_HORIZON_DAYS} days after 'start', found {days} days"
+                )
+        for key, force in self.forces.items():
+            if force.base not in self.bases:
+                raise ValueError(
+                    f"forces.{key}.base: expected one of the bases ({', '.join(self.bases)}), "
+                    f"found {force.base!r}"
+                )
+            _check_order(
+                f"forces.{key}.schedule", [w.at for w in force.schedule if w.at is not None], self.start
+            )
+        _check_order("tension.schedule", [p.at for p in self.tension.schedule], self.start)
+        for i, rule in enumerate(self.rules):
+            if isinstance(rule, Redeploy) and rule.force not in self.forces:
+                raise ValueError(
+                    f"rules.{i}.force: expected one of the forces ({', '.join(self.forces)}), "
+                    f"found {rule.force!r}"
+                )
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of days simulated (the horizon)."""
+        if self.end is not None:
+            return (self.end - self.start).days
+        return self.horizon_days if self.horizon_days is not None else 730
+
+    def day_of(self, when: Any) -> Any:
+        """A date as a day offset from ``start``; a number or distribution as it is."""
+        if isinstance(when, dt.date):
+            return float((when - self.start).days)
+        return when
+
+
+def _check_order(where: str, moments: list[Any], start: dt.date) -> None:
+    """Reject schedules whose points are certainly out of time order."""
+    previous_low = -math.inf
+    for i, moment in enumerate(moments):
+        if isinstance(moment, dt.date):
+            low = high = float((moment - start).days)
+            if low < 0:
+                raise ValueError(f"{where}: expected dates on or after the start {start}, found {moment}")
+        else:
+            low, high = low_value(moment), high_value(moment)
+        if high < previous_low:
+            raise ValueError(f"{where}: expected points in time order, point {i} comes before point {i - 1}")
+        previous_low = max(previous_low, low)
