@@ -1,0 +1,163 @@
+"""Drawdown: force elements following their schedules on the schedule clock.
+
+Every force element runs one SimPy process that walks through its waypoints in
+order. For each waypoint it waits on a trigger (a calendar moment, or conditions
+with ``not_before`` and ``deadline``), then starts a ramp from its current level to
+the waypoint's level (a step when ``ramp_days`` is 0).
+
+Schedule moments and ramps run on the *schedule clock*, which equals the calendar
+until a policy rule pauses it (it stands still) or accelerates it (it runs faster).
+Triggers are checked and troop levels set once a day, at the start of the day, so
+troops are constant within a day (schedules act at day resolution). A redeployment
+abandons an element's remaining schedule and ramps it on the calendar instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+
+import simpy
+
+from sim.engine.conditions import TrackedWhen
+
+
+class ScheduleClock:
+    """Schedule time: advances by ``rate`` per calendar day unless paused."""
+
+    __slots__ = ("now", "rate", "paused")
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.rate = 1.0
+        self.paused = False
+
+    def advance(self) -> None:
+        if not self.paused:
+            self.now += self.rate
+
+
+class Ramp:
+    """A linear move from ``level0`` at ``x0`` to ``level1`` at ``x1`` (clock or calendar)."""
+
+    __slots__ = ("on_schedule", "x0", "level0", "x1", "level1")
+
+    def __init__(self, on_schedule: bool, x0: float, level0: float, x1: float, level1: float):
+        self.on_schedule = on_schedule
+        self.x0, self.level0, self.x1, self.level1 = x0, level0, x1, level1
+
+    def level(self, schedule_now: float, calendar_now: float) -> float:
+        x = schedule_now if self.on_schedule else calendar_now
+        if x >= self.x1:
+            return self.level1
+        if x <= self.x0:
+            return self.level0
+        return self.level0 + (self.level1 - self.level0) * (x - self.x0) / (self.x1 - self.x0)
+
+
+class Element:
+    """One force element: where it is, what its troops do, and its current ramp."""
+
+    __slots__ = (
+        "key",
+        "index",
+        "base",
+        "in_iraq",
+        "bilateral",
+        "trainer_share",
+        "enabler_share",
+        "troops",
+        "ramp",
+        "abandoned",
+    )
+
+    def __init__(self, key, index, base, in_iraq, bilateral, trainer_share, enabler_share, troops):
+        self.key = key
+        self.index = index
+        self.base = base
+        self.in_iraq = in_iraq
+        self.bilateral = bilateral
+        self.trainer_share = trainer_share
+        self.enabler_share = enabler_share
+        self.troops = troops
+        self.ramp: Ramp | None = None
+        self.abandoned = False
+
+    def move(self, ramp: Ramp) -> None:
+        self.ramp = ramp
+
+    def update(self, schedule_now: float, calendar_now: float) -> bool:
+        """Set today's troops from the ramp; True while the ramp is still under way."""
+        ramp = self.ramp
+        if ramp is None:
+            return False
+        self.troops = ramp.level(schedule_now, calendar_now)
+        if (schedule_now if ramp.on_schedule else calendar_now) >= ramp.x1:
+            self.ramp = None
+            return False
+        return True
+
+
+class Triggers:
+    """Pending waypoint triggers, checked once a day against the schedule clock."""
+
+    def __init__(self, env: simpy.Environment, clock: ScheduleClock):
+        self.env = env
+        self.clock = clock
+        self._pending: list[tuple[simpy.Event, float, TrackedWhen | None, float, float]] = []
+
+    def at(self, moment: float) -> simpy.Event:
+        """An event that fires on the first day the schedule clock reaches ``moment``."""
+        event = self.env.event()
+        self._pending.append((event, moment, None, moment, math.inf))
+        return event
+
+    def when(self, watch: TrackedWhen, not_before: float, deadline: float) -> simpy.Event:
+        """An event that fires when ``watch`` holds (not before ``not_before``) or at
+        ``deadline``; its value says which ("conditions" or "deadline")."""
+        event = self.env.event()
+        self._pending.append((event, not_before, watch, not_before, deadline))
+        return event
+
+    def check(self) -> bool:
+        """Fire every due trigger; True if any fired (their processes must run today)."""
+        if not self._pending:
+            return False
+        now = self.clock.now
+        keep = []
+        fired = False
+        for item in self._pending:
+            event, moment, watch, not_before, deadline = item
+            if watch is None:
+                due, why = now >= moment, "calendar"
+            elif now >= deadline:
+                due, why = True, "deadline"
+            else:
+                due, why = now >= not_before and watch.holds(), "conditions"
+            if due:
+                event.succeed(why)
+                fired = True
+            else:
+                keep.append(item)
+        self._pending = keep
+        return fired
+
+
+def drawdown(
+    element: Element,
+    plan: list[tuple[Callable[[], simpy.Event], float, float]],
+    clock: ScheduleClock,
+    record,
+) -> Generator[simpy.Event, object, None]:
+    """The process of one force element.
+
+    ``plan`` holds, per waypoint, a factory of its trigger event, the target level and
+    the ramp length in schedule days. Ends early if the element is redeployed.
+    """
+    for make_trigger, target, ramp_days in plan:
+        yield make_trigger()
+        if element.abandoned:
+            return
+        start = clock.now
+        element.move(Ramp(True, start, element.troops, start + ramp_days, target))
+        record("waypoint", base=element.index, value=target)
