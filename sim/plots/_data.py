@@ -1,0 +1,110 @@
+"""Numbers the figures share: outcome statistics, schedule milestones, the planned drawdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from sim.plots.style import outcome_kind, wilson
+
+
+class OutcomeStats(NamedTuple):
+    """Across-trial statistics of one outcome (probability for binary ones)."""
+
+    values: np.ndarray  # finite per-trial values
+    n: int  # trials
+    mean: float
+    low: float  # 95% CI of the mean (Wilson for a probability)
+    high: float
+    median: float
+    p5: float
+    p95: float
+
+
+def outcome_stats(results: Any, name: str) -> OutcomeStats:
+    """Statistics of an outcome, taking mean and CI from ``results.summary()`` when it has them.
+
+    For a ``day`` outcome the values are the trials in which it happened; the mean,
+    median and percentiles are of those days.
+    """
+    column = results.trials[name].to_numpy(dtype=float)
+    n = len(column)
+    values = column[np.isfinite(column)]
+    if outcome_kind(name) == "binary":
+        mean = float(values.mean()) if len(values) else float("nan")
+        low, high = wilson(values.sum(), len(values))
+    elif len(values):
+        mean = float(values.mean())
+        half = 1.959964 * values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
+        low, high = mean - half, mean + half
+    else:
+        mean = low = high = float("nan")
+    try:
+        row = results.summary().loc[name]
+        mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+    except (KeyError, AttributeError, TypeError):
+        pass
+    if len(values):
+        median, p5, p95 = np.percentile(values, [50, 5, 95])
+    else:
+        median = p5 = p95 = float("nan")
+    return OutcomeStats(values, n, mean, low, high, float(median), float(p5), float(p95))
+
+
+def _central(value: Any) -> float:
+    """A number, or a distribution's median."""
+    return float(value) if isinstance(value, (int, float)) else float(value.median())
+
+
+def milestones(scenario: Any) -> list[tuple[pd.Timestamp, str]]:
+    """Dates of the calendar waypoints (distinct, in order) with a short label.
+
+    A waypoint whose time is a distribution is placed at its median.
+    """
+    start = pd.Timestamp(scenario.start)
+    found: dict[pd.Timestamp, list[str]] = {}
+    for key, element in scenario.forces.items():
+        for waypoint in element.schedule:
+            if waypoint.at is None:
+                continue
+            if isinstance(waypoint.at, dt.date):
+                when = pd.Timestamp(waypoint.at)
+            else:
+                when = start + pd.Timedelta(days=round(_central(waypoint.at)))
+            found.setdefault(when, []).append(f"{key} to {_central(waypoint.troops):,.0f}")
+    return [(when, "; ".join(labels)) for when, labels in sorted(found.items())]
+
+
+def planned_troops(scenario: Any) -> np.ndarray | None:
+    """Total troops day by day if every element followed its calendar schedule.
+
+    ``None`` when any waypoint is conditions-based (its start is not known in advance).
+    Distributions are replaced by their medians. Column ``d`` is the level on day ``d``,
+    with a ramp starting on its day and moving linearly over ``ramp_days``.
+    """
+    days = np.arange(scenario.days + 1, dtype=float)
+    total = np.zeros_like(days)
+    for element in scenario.forces.values():
+        if any(w.at is None for w in element.schedule):
+            return None
+        level = np.full_like(days, _central(element.troops))
+        for waypoint in element.schedule:
+            x0 = _central(scenario.day_of(waypoint.at))
+            ramp = _central(waypoint.ramp_days)
+            start_level = np.interp(x0, days, level)
+            target = _central(waypoint.troops)
+            fraction = np.clip((days - x0) / ramp, 0, 1) if ramp > 0 else (days >= x0).astype(float)
+            level = np.where(days >= x0, start_level + (target - start_level) * fraction, level)
+        total += level
+    return total
+
+
+def trial_ids(results: Any) -> np.ndarray:
+    """The trial numbers of the rows of ``results.trials`` (column ``trial`` or the index)."""
+    trials = results.trials
+    if "trial" in trials.columns:
+        return trials["trial"].to_numpy()
+    return trials.index.to_numpy()

@@ -1,0 +1,173 @@
+"""Figures comparing scenarios run with the same seed and trials (common random numbers).
+
+Every comparison figure gives each scenario the same colour, by its position in the
+comparison (see :func:`sim.plots.style.scenario_colours`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.plots._data import outcome_stats
+from sim.plots.fans import draw_fan
+from sim.plots.outcomes import KEY_OUTCOMES
+from sim.plots.style import (
+    GREY,
+    date_axis,
+    legend_outside,
+    new_figure,
+    no_data,
+    outcome_label,
+    outcome_title,
+    scenario_colours,
+    scenario_linestyles,
+    sentence,
+    series_label,
+    styled,
+)
+
+
+def _names(comparison: Any) -> list[str]:
+    return [r.name for r in comparison.results]
+
+
+def _grid(count: int) -> tuple[int, int]:
+    ncols = 2 if count > 1 else 1
+    return max(1, -(-count // ncols)), ncols
+
+
+@styled
+def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -> Figure:
+    """Key outcomes side by side: per scenario the mean with its 95% CI (dot and whisker)
+    and the 5-95% range of trials (thin line); probabilities for binary outcomes."""
+    runs = list(comparison.results)
+    colours = scenario_colours(_names(comparison))
+    names = [n for n in (names or KEY_OUTCOMES) if n in runs[0].trials.columns]
+    nrows, ncols = _grid(len(names))
+    figure, axes = new_figure(nrows, ncols, width=11.0, height=0.35 * len(runs) * nrows + 1.3 * nrows + 0.8)
+    flat = axes.ravel()
+    for ax, name in zip(flat, names, strict=False):
+        for y, results in enumerate(runs):
+            stats = outcome_stats(results, name)
+            colour = colours[results.name]
+            if len(stats.values) and stats.p5 != stats.mean:
+                ax.plot([stats.p5, stats.p95], [y, y], color=colour, alpha=0.45, linewidth=1.2)
+            ax.errorbar(
+                [stats.mean],
+                [y],
+                xerr=[[stats.mean - stats.low], [stats.high - stats.mean]],
+                fmt="o",
+                color=colour,
+                capsize=4,
+                markersize=6,
+                linewidth=2,
+            )
+        ax.set_yticks(range(len(runs)), [r.name for r in runs])
+        ax.set_ylim(len(runs) - 0.5, -0.5)
+        ax.set_title(sentence(outcome_title(name)))
+        ax.set_xlabel(outcome_label(name))
+        ax.grid(axis="y", visible=False)
+    for ax in flat[len(names) :]:
+        ax.set_visible(False)
+    handles = [
+        Line2D([], [], color=GREY, marker="o", linewidth=2, label="mean (probability), 95% CI"),
+        Line2D([], [], color=GREY, alpha=0.45, linewidth=1.2, label="5-95% of trials"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, framealpha=0.85)
+    figure.suptitle("Outcomes by scenario: " + " vs ".join(_names(comparison)))
+    return figure
+
+
+@styled
+def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
+    """One daily series for every scenario: median line and 25-75% band in its colour."""
+    figure, axes = new_figure(width=9.0, height=4.5)
+    ax = axes[0, 0]
+    colours = scenario_colours(_names(comparison))
+    styles = scenario_linestyles(_names(comparison))
+    for results in comparison.results:
+        draw_fan(
+            ax,
+            results,
+            series_name,
+            colour=colours[results.name],
+            label=results.name,
+            trials=0,
+            outer=False,
+            linestyle=styles[results.name],
+        )
+    ax.set_ylabel(series_label(series_name))
+    ax.set_xlabel("date")
+    ax.set_title(f"{sentence(series_label(series_name).split(' (')[0])}: " + " vs ".join(_names(comparison)))
+    date_axis(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], color=GREY, linewidth=6, alpha=0.35))
+    labels.append("25-75% of trials")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return figure
+
+
+@styled
+def plot_differences(comparison: Any, names: Sequence[str] | None = None) -> Figure:
+    """Paired differences of outcome means from the first scenario, with 95% intervals.
+
+    Each panel is one outcome (its own unit); each row a scenario other than the first.
+    A whisker clear of the zero line is a difference the trials resolve. Because the
+    scenarios share random numbers trial by trial, these intervals are much narrower
+    than a comparison of two independent runs would give.
+    """
+    table = comparison.differences()
+    base = _names(comparison)[0]
+    colours = scenario_colours(_names(comparison))
+    others = [n for n in _names(comparison)[1:]]
+    names = [n for n in (names or KEY_OUTCOMES) if n in set(table["outcome"])]
+    nrows, ncols = _grid(len(names))
+    figure, axes = new_figure(
+        nrows, ncols, width=11.0, height=max(0.35 * len(others), 0.6) * nrows + 1.3 * nrows + 0.8
+    )
+    flat = axes.ravel()
+    if not names or not others:
+        no_data(flat[0], "nothing to compare: one scenario or no shared outcomes")
+    for ax, name in zip(flat, names, strict=False):
+        rows = table[table["outcome"] == name].set_index("scenario")
+        for y, scenario in enumerate(others):
+            if scenario not in rows.index:
+                continue
+            row = rows.loc[scenario]
+            mean, low, high = float(row["mean_diff"]), float(row["ci_low"]), float(row["ci_high"])
+            if not np.isfinite(mean):
+                continue
+            ax.errorbar(
+                [mean],
+                [y],
+                xerr=[[max(0.0, mean - low)], [max(0.0, high - mean)]],
+                fmt="o",
+                color=colours[scenario],
+                capsize=4,
+                markersize=6,
+                linewidth=2,
+            )
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set_yticks(range(len(others)), others)
+        ax.set_ylim(len(others) - 0.5, -0.5)
+        ax.set_title(sentence(outcome_title(name)))
+        ax.set_xlabel("difference in " + outcome_label(name).replace("days after start", "days"))
+        ax.grid(axis="y", visible=False)
+        left, right = ax.get_xlim()
+        span = max(abs(left), abs(right))
+        ax.set_xlim(-span * 1.08, span * 1.08)  # zero in the middle: the sign reads at a glance
+    for ax in flat[len(names) :]:
+        ax.set_visible(False)
+    legend = [Line2D([], [], color=GREY, marker="o", linewidth=2, label="mean paired difference, 95% CI")]
+    legend_outside(flat[0], legend) if len(flat) == 1 else figure.legend(
+        handles=legend, loc="outside lower center", framealpha=0.85
+    )
+    figure.suptitle(
+        f"Paired differences from {base}: {', '.join(others)} ({comparison.results[0].n_trials} trials)"
+    )
+    return figure

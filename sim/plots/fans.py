@@ -1,0 +1,237 @@
+"""Fan charts over calendar dates: percentile bands of daily series across trials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.plots._data import planned_troops
+from sim.plots.style import (
+    GREY,
+    PALETTE,
+    date_axis,
+    legend_outside,
+    new_figure,
+    sentence,
+    series_label,
+    styled,
+)
+
+N_TRIAL_LINES = 5
+
+
+def draw_fan(
+    ax: Axes,
+    results: Any,
+    series_name: str,
+    *,
+    colour: str = PALETTE[0],
+    label: str | None = None,
+    trials: int = N_TRIAL_LINES,
+    outer: bool = True,
+    linestyle: str = "-",
+) -> None:
+    """Draw 5-95% and 25-75% bands, the median and a few trials of a series into ``ax``.
+
+    ``label`` names the median line (default "median"); the bands are labelled only
+    when ``label`` is None, so several fans can share one axes and one legend.
+    """
+    bands = results.bands(series_name)
+    dates = bands.index
+    prefix = "" if label is None else f"{label} "
+    if outer:
+        ax.fill_between(
+            dates,
+            bands["p5"],
+            bands["p95"],
+            color=colour,
+            alpha=0.15,
+            linewidth=0,
+            label=f"{prefix}5-95% of trials" if label is None else "_band",
+        )
+    ax.fill_between(
+        dates,
+        bands["p25"],
+        bands["p75"],
+        color=colour,
+        alpha=0.3,
+        linewidth=0,
+        label=f"{prefix}25-75% of trials" if label is None else "_band",
+    )
+    if trials:
+        paths = results.series(series_name)[:trials]
+        for path in paths:
+            ax.plot(dates, path, color=colour, alpha=0.35, linewidth=0.6, label="_trial")
+        ax.plot(
+            [],
+            [],
+            color=colour,
+            alpha=0.35,
+            linewidth=0.6,
+            label=f"{prefix}single trials" if label is None else "_",
+        )
+    ax.plot(
+        dates,
+        bands["p50"],
+        color=colour,
+        linewidth=2.0,
+        linestyle=linestyle,
+        label=label or "median",
+        gid="median",
+    )
+    date_axis(ax)
+
+
+@styled
+def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
+    """Fan chart of one daily series over calendar dates.
+
+    Shaded bands hold 5-95% and 25-75% of the trials day by day, the thick line is the
+    median and the thin lines are the first five trials (real paths, unlike the bands).
+    When ``ax`` is given the chart is drawn there and its figure returned.
+    """
+    if ax is None:
+        figure, axes = new_figure(width=8.5, height=4.2)
+        ax = axes[0, 0]
+        ax.set_title(f"{sentence(series_label(series_name).split(' (')[0])}: {results.name}")
+        draw_fan(ax, results, series_name)
+        legend_outside(ax)
+    else:
+        figure = ax.figure
+        ax.set_title(sentence(series_label(series_name).split(" (")[0]))
+        draw_fan(ax, results, series_name)
+        ax.legend(loc="best", framealpha=0.85)
+    ax.set_ylabel(series_label(series_name))
+    ax.set_xlabel("date")
+    return figure
+
+
+def _by_contingent(results: Any) -> dict[str, np.ndarray]:
+    """Median troop path of each element, summed by contingent (in element order)."""
+    stacks: dict[str, np.ndarray] = {}
+    for key in results.elements:
+        contingent = results.scenario.forces[key].contingent
+        median = np.median(results.series(f"troops:{key}"), axis=0)
+        stacks[contingent] = stacks.get(contingent, 0) + median
+    return stacks
+
+
+@styled
+def plot_troops(results: Any) -> Figure:
+    """Troops in theatre stacked by contingent, with the planned schedule dashed.
+
+    Each element's median path across trials is summed by contingent and stacked.
+    The dashed line is the plan when every waypoint is calendar-based (distributions
+    at their medians), otherwise the median of total troops; the grey band holds
+    5-95% of trials' total troops, showing where rules changed the drawdown.
+    """
+    figure, axes = new_figure(width=9.0, height=4.5)
+    ax = axes[0, 0]
+    dates = results.dates
+    stacks = _by_contingent(results)
+    ax.stackplot(
+        dates,
+        *stacks.values(),
+        labels=[f"{c} (median)" for c in stacks],
+        colors=[PALETTE[i % len(PALETTE)] for i in range(len(stacks))],
+        alpha=0.85,
+    )
+    total = results.bands("troops")
+    ax.fill_between(
+        dates,
+        total["p5"],
+        total["p95"],
+        facecolor="none",
+        edgecolor=GREY,
+        hatch="///",
+        linewidth=0.0,
+        alpha=0.6,
+        label="total, 5-95% of trials",
+    )
+    plan = planned_troops(results.scenario)
+    if plan is not None:
+        ax.plot(dates, plan, color="black", linestyle="--", linewidth=1.4, label="planned schedule")
+    else:
+        ax.plot(dates, total["p50"], color="black", linestyle="--", linewidth=1.4, label="total, median")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("troops in theatre")
+    ax.set_xlabel("date")
+    ax.set_title(f"Troops by contingent: {results.name}")
+    date_axis(ax)
+    legend_outside(ax)
+    return figure
+
+
+def _pair(ax: Axes, results: Any, names: tuple[str, ...], ylabel: str, title: str) -> None:
+    for i, name in enumerate(names):
+        draw_fan(ax, results, name, colour=PALETTE[i], label=series_label(name).split(" (")[0], trials=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="best", framealpha=0.85)
+
+
+@styled
+def plot_dashboard(results: Any) -> Figure:
+    """A grid of fan charts: the state of the world over time in one figure.
+
+    Panels: troops; ISF readiness and capability; ISIS strength; territory held by
+    ISIS; militia tension and political pressure; cumulative militia attacks;
+    cumulative coalition wounded and killed; probability of collapse by date.
+    Lines are medians, dark bands 25-75% and light bands 5-95% of trials.
+    """
+    from sim.plots.risk import draw_collapse_curve
+
+    figure, axes = new_figure(4, 2, width=12.0, height=13.0, sharex=True)
+    singles = {
+        (0, 0): "troops",
+        (1, 0): "isis_strength",
+        (1, 1): "territory",
+        (2, 1): "attacks",
+    }
+    for (row, col), name in singles.items():
+        ax = axes[row, col]
+        draw_fan(ax, results, name, trials=0)
+        ax.set_ylabel(series_label(name))
+        ax.set_title(sentence(series_label(name).split(" (")[0]))
+    axes[0, 0].legend(loc="best", framealpha=0.85)
+    _pair(
+        axes[0, 1],
+        results,
+        ("readiness", "capability"),
+        "ISF readiness, capability (0-1)",
+        "ISF readiness & capability",
+    )
+    _pair(
+        axes[2, 0],
+        results,
+        ("tension", "pressure"),
+        "index (1 = late-2023 tension)",
+        "Militia tension & political pressure",
+    )
+    _pair(
+        axes[3, 0],
+        results,
+        ("wounded", "killed"),
+        "coalition casualties (cumulative, people)",
+        "Coalition wounded & killed",
+    )
+    draw_collapse_curve(axes[3, 1], results, colour=PALETTE[3], label="P(collapse by date)")
+    axes[3, 1].set_title("Collapse risk")
+    axes[3, 1].legend(loc="best", framealpha=0.85)
+    for ax in axes[3]:
+        ax.set_xlabel("date")
+        date_axis(ax)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles = [
+        Line2D([], [], color=GREY, linewidth=2, label="median"),
+        Patch(color=GREY, alpha=0.5, label="25-75% of trials"),
+        Patch(color=GREY, alpha=0.2, label="5-95% of trials"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, framealpha=0.85)
+    figure.suptitle(f"Dashboard: {results.name} ({results.n_trials} trials)")
+    return figure
