@@ -15,7 +15,7 @@ so trial ``i`` gets the same value whatever the run's trial count.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -229,7 +229,7 @@ class Choice(_Dist):
 
 
 Distribution = Annotated[
-    Union[Fixed, Uniform, Normal, LogNormal, Triangular, Beta, Choice],
+    Fixed | Uniform | Normal | LogNormal | Triangular | Beta | Choice,
     Field(discriminator="dist"),
 ]
 """Any of the distributions above, chosen by the ``dist`` key."""

@@ -197,6 +197,8 @@ def _single(error: _Error, document: Document) -> tuple[Path_, bool, str]:
         if error.labels == ("[key]",):
             return error.path, True, f"expected a text key, found {found}"
         return error.path, False, f"expected {_EXPECTED[kind]}, found {found}{tail}"
+    if kind == "cross_field":  # the scenario's own cross-field checks say what they found
+        return error.path, False, error.message
     if kind in ("value_error", "assertion_error"):
         single = not isinstance(error.input, (Mapping, list))
         tail = f", found {found}" if single and "found" not in error.message else ""

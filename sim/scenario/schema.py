@@ -15,9 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.distributions import Distribution
 
@@ -43,22 +52,31 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+def _no_bool(value: Any) -> Any:
+    # Checked before pydantic would turn ``true`` into 1.0.
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution, found a boolean")
+    return value
+
+
 def _range_check(low: float | None, high: float | None, strict_low: bool, strict_high: bool):
     def check(value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("expected a number or a distribution, found a boolean")
-        lo, hi = (value, value) if isinstance(value, (int, float)) else value.support()
-        if isinstance(value, (int, float)) and not math.isfinite(value):
+        plain = isinstance(value, (int, float))
+        lo, hi = (value, value) if plain else value.support()
+        if plain and not math.isfinite(value):
             raise ValueError(f"expected a finite number, found {value}")
-        what = "value" if isinstance(value, (int, float)) else f"{value.dist} distribution"
+        what = "value" if plain else f"{value.dist} distribution"
         if low is not None and (lo < low or (strict_low and lo <= low)):
             bound = ">" if strict_low else ">="
-            raise ValueError(f"expected a {what} {bound} {low}, found one that can be {lo}")
+            found = f"{lo}" if plain else f"one that can be {lo}"
+            raise ValueError(f"expected a {what} {bound} {low}, found {found}")
         if high is not None and (hi > high or (strict_high and hi >= high)):
             bound = "<" if strict_high else "<="
-            raise ValueError(f"expected a {what} {bound} {high}, found one that can be {hi}")
-        return float(value) if isinstance(value, (int, float)) else value
+            found = f"{hi}" if plain else f"one that can be {hi}"
+            raise ValueError(f"expected a {what} {bound} {high}, found {found}")
+        return float(value) if plain else value
 
+    check.range = (low, high, strict_low, strict_high)  # read by the generated reference
     return check
 
 
@@ -71,14 +89,16 @@ def Param(
 ) -> Any:
     """A number or a distribution whose every possible value lies in [low, high]."""
     return Annotated[
-        Union[float, Distribution], AfterValidator(_range_check(low, high, strict_low, strict_high))
+        float | Distribution,
+        BeforeValidator(_no_bool),
+        AfterValidator(_range_check(low, high, strict_low, strict_high)),
     ]
 
 
 Probability = Param(0.0, 1.0)
 NonNegative = Param(0.0)
 Positive = Param(0.0, strict_low=True)
-DayRef = Union[dt.date, Param(0.0, MAX_HORIZON_DAYS)]
+DayRef = dt.date | Param(0.0, MAX_HORIZON_DAYS)
 """A moment: a calendar date, or a day offset from the scenario's start."""
 
 
@@ -109,8 +129,13 @@ def high_value(value: Any) -> float:
 class AirDefence(Model):
     """Probability that an attack on the base with each weapon is intercepted."""
 
-    rocket: Probability = doc(0.3, "probability", "Rockets and mortars intercepted (C-RAM).")
-    drone: Probability = doc(0.5, "probability", "One-way attack drones intercepted.")
+    rocket: Probability = doc(
+        0.6,
+        "probability",
+        "Rockets and mortars stopped (C-RAM, or a miss that harms nobody). No rate is published; "
+        "the Pentagon said most attacks failed or were intercepted.",
+    )
+    drone: Probability = doc(0.6, "probability", "One-way attack drones stopped (intercepted or missed).")
     ballistic_missile: Probability = doc(
         0.8, "probability", "Short-range ballistic missiles intercepted (Patriot where deployed)."
     )
@@ -244,9 +269,34 @@ class Casualties(Model):
     a few hurt many).
     """
 
-    wounded_mean: NonNegative = doc(0.5, "people per hit", "Mean wounded per hit.")
-    killed_mean: NonNegative = doc(0.01, "people per hit", "Mean killed per hit.")
+    wounded_mean: NonNegative = needed("people per hit", "Mean wounded per hit.")
+    killed_mean: NonNegative = needed("people per hit", "Mean killed per hit.")
     dispersion: Positive = doc(0.1, "-", "Negative-binomial shape k; variance = mean + mean^2 / k.")
+
+
+# Each weapon has its own class so that a partial override (``drone: {killed_mean: 0.1}``)
+# keeps that weapon's other defaults rather than falling back to generic ones.
+
+
+class RocketCasualties(Casualties):
+    """Casualties of one un-intercepted rocket or mortar hit."""
+
+    wounded_mean: NonNegative = doc(2.0, "people per hit", "Mean wounded per rocket hit.")
+    killed_mean: NonNegative = doc(0.01, "people per hit", "Mean killed per rocket hit.")
+
+
+class DroneCasualties(Casualties):
+    """Casualties of one un-intercepted one-way drone hit."""
+
+    wounded_mean: NonNegative = doc(5.5, "people per hit", "Mean wounded per drone hit.")
+    killed_mean: NonNegative = doc(0.03, "people per hit", "Mean killed per drone hit.")
+
+
+class BallisticMissileCasualties(Casualties):
+    """Casualties of one un-intercepted short-range ballistic missile hit."""
+
+    wounded_mean: NonNegative = doc(15.0, "people per hit", "Mean wounded per missile hit.")
+    killed_mean: NonNegative = doc(0.06, "people per hit", "Mean killed per missile hit.")
 
 
 class WeaponMix(Model):
@@ -269,10 +319,10 @@ class WeaponMix(Model):
 class WeaponCasualties(Model):
     """Casualty model per weapon."""
 
-    rocket: Casualties = doc(Casualties(wounded_mean=0.3, killed_mean=0.005), "-", "Rockets and mortars.")
-    drone: Casualties = doc(Casualties(wounded_mean=0.6, killed_mean=0.01), "-", "One-way drones.")
-    ballistic_missile: Casualties = doc(
-        Casualties(wounded_mean=3.0, killed_mean=0.05), "-", "Ballistic missiles."
+    rocket: RocketCasualties = doc(RocketCasualties(), "-", "Rockets and mortars.")
+    drone: DroneCasualties = doc(DroneCasualties(), "-", "One-way drones.")
+    ballistic_missile: BallisticMissileCasualties = doc(
+        BallisticMissileCasualties(), "-", "Ballistic missiles."
     )
 
 
@@ -285,10 +335,16 @@ class Militia(Model):
     """
 
     background_rate_per_day: NonNegative = doc(
-        1.0, "attacks/day", "Background rate at reference troops and tension 1."
+        1.1,
+        "attacks/day",
+        "Background rate at reference troops and tension 1 (with the default branching ratio, "
+        "about 1.6 attacks a day in all: the Oct 2023 - Jan 2024 tempo in Iraq and Syria).",
     )
     reference_troops: Positive = doc(
-        3400.0, "troops", "Troops in theatre at which the background rate applies."
+        3900.0,
+        "troops",
+        "Troops in theatre (Iraq and Syria) at which the background rate applies: the January "
+        "2024 footprint (about 3,000 in the Iraq mission, about 900 US troops in Syria).",
     )
     troop_elasticity: Param(0.0, 2.0) = doc(
         0.5,
@@ -309,9 +365,27 @@ class Militia(Model):
 class Episode(Model):
     """A temporary multiplication of militia tension."""
 
-    probability: Probability = doc(0.1, "probability", "Chance a strike starts the episode.")
-    factor: NonNegative = doc(1.0, "x", "Multiplier on tension while the episode lasts.")
-    duration_days: Positive = doc(30.0, "days", "How long the episode lasts.")
+    probability: Probability = needed("probability", "Chance a strike starts the episode.")
+    factor: NonNegative = needed("x", "Multiplier on tension while the episode lasts.")
+    duration_days: Positive = needed("days", "How long the episode lasts.")
+
+
+class Deterrence(Episode):
+    """A strike deters: militia tension falls by ``factor`` for ``duration_days``."""
+
+    probability: Probability = doc(0.05, "probability", "Chance a routine strike deters.")
+    factor: NonNegative = doc(0.025, "x", "Multiplier on tension while deterred.")
+    duration_days: Positive = doc(180.0, "days", "How long deterrence lasts.")
+
+
+class Escalation(Episode):
+    """A strike escalates: militia tension rises by ``factor`` for ``duration_days``."""
+
+    probability: Probability = doc(
+        0.15, "probability", "Chance a strike that did not deter escalates instead."
+    )
+    factor: NonNegative = doc(1.5, "x", "Multiplier on tension while escalated.")
+    duration_days: Positive = doc(21.0, "days", "How long escalation lasts.")
 
 
 class Retaliation(Model):
@@ -330,16 +404,16 @@ class Retaliation(Model):
         "Chance a strike hits targets on Iraqi soil (raising Iraqi political pressure) when "
         "the triggering attack was in Iraq; strikes answering attacks in Syria stay in Syria.",
     )
-    deterrence: Episode = doc(
-        Episode(probability=0.05, factor=0.1, duration_days=150.0),
+    deterrence: Deterrence = doc(
+        Deterrence(),
         "-",
         "A routine strike deters: tension falls by the factor for the duration.",
     )
     major_deterrence_probability: Probability = doc(
         0.7, "probability", "Chance a major strike (after deaths) deters."
     )
-    escalation: Episode = doc(
-        Episode(probability=0.15, factor=1.5, duration_days=21.0),
+    escalation: Escalation = doc(
+        Escalation(),
         "-",
         "A strike escalates: tension rises by the factor for the duration.",
     )
@@ -379,15 +453,18 @@ class ISF(Model):
     present; capability ``C = R * (1 - dependence(t) * missing_enabler_share)``.
     """
 
-    readiness: Probability = doc(0.55, "0-1", "Readiness at the start.")
+    readiness: Probability = doc(0.6, "0-1", "Readiness at the start.")
     training_gain_per_day: NonNegative = doc(
-        0.004, "1/day", "Readiness growth rate towards 1 with unlimited trainers."
+        0.0022,
+        "1/day",
+        "Readiness growth rate towards 1 with unlimited trainers (the default holds readiness "
+        "level at about 0.6 with the 665 trainers of the shipped baseline).",
     )
     trainers_half_saturation: Positive = doc(
         300.0, "troops", "Trainers at which training reaches half its maximum effect."
     )
     decay_per_day: NonNegative = doc(
-        0.0012, "1/day", "Loss rate of readiness from corruption, attrition and skill fade."
+        0.001, "1/day", "Loss rate of readiness from corruption, attrition and skill fade."
     )
     enabler_dependence: Probability = doc(
         0.45, "share", "Share of capability that rests on coalition enablers at the start."
@@ -399,7 +476,7 @@ class ISF(Model):
     reference_enablers: Positive = doc(
         1000.0, "troops", "Enablers (coalition and bilateral) that give the ISF full support."
     )
-    readiness_loss_per_isis_attack: Probability = doc(0.0005, "0-1", "Readiness lost to each ISIS attack.")
+    readiness_loss_per_isis_attack: Probability = doc(0.0001, "0-1", "Readiness lost to each ISIS attack.")
 
 
 # -------------------------------------------------------------------------- ISIS
@@ -412,21 +489,31 @@ class ISIS(Model):
     with E the share of reference enablers present.
     """
 
-    strength: NonNegative = doc(1000.0, "fighters", "Fighters in Iraq at the start.")
-    growth_per_day: NonNegative = doc(0.004, "1/day", "Intrinsic recruitment growth rate.")
+    strength: NonNegative = doc(500.0, "fighters", "Fighters in Iraq at the start (Iraqi estimate, 2023-24).")
+    growth_per_day: NonNegative = doc(
+        0.0012,
+        "1/day",
+        "Intrinsic recruitment growth rate (today's ISIS in Iraq; the 2012-13 group grew about "
+        "twice as fast, see replay_2011).",
+    )
     capacity: Positive = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
     isf_attrition_per_day: NonNegative = doc(
-        0.006, "1/day", "Attrition rate from ISF operations at capability 1."
+        0.002, "1/day", "Attrition rate from ISF operations at capability 1."
     )
     strike_attrition_per_day: NonNegative = doc(
-        0.003, "1/day", "Attrition rate from coalition strikes with full enablers present."
+        0.0012,
+        "1/day",
+        "Attrition rate from coalition-enabled operations with full enablers present (about the "
+        "share of fighters killed or detained in partnered operations in 2024).",
     )
     breakouts_per_year: NonNegative = doc(0.2, "events/year", "Rate of prison or camp breaks (Poisson).")
     breakout_fighters: NonNegative = doc(
-        300.0, "fighters", "Fighters added by one break (a distribution gives each its own size)."
+        300.0,
+        "fighters",
+        "Fighters added by one break (a distribution draws one size per trial, used for all its breaks).",
     )
     attacks_per_fighter_per_day: NonNegative = doc(
-        0.0003, "attacks/fighter/day", "ISIS attack rate per fighter."
+        0.0005, "attacks/fighter/day", "ISIS attack rate per fighter (about 0.18 a year)."
     )
 
 
@@ -441,18 +528,23 @@ class Collapse(Model):
     """
 
     contained_fighters: Positive = doc(
-        15000.0, "fighters", "ISIS fighters that ISF at capability 1 can contain."
+        25000.0, "fighters", "ISIS fighters that ISF at capability 1 can contain."
     )
     hazard_at_parity_per_day: Probability = doc(
-        0.003, "1/day", "Daily collapse hazard when ISIS strength equals what the ISF contain."
+        0.002, "1/day", "Daily collapse hazard when ISIS strength equals what the ISF contain."
     )
     steepness: Positive = doc(3.0, "-", "How sharply the hazard rises with the imbalance.")
     territory_share: Probability = doc(
         0.33, "share", "Share of Iraq ISIS takes in a collapse (about a third in 2014)."
     )
-    readiness_loss: Probability = doc(0.4, "share", "Share of ISF readiness lost in a collapse.")
+    readiness_loss: Probability = doc(
+        0.3, "share", "Share of ISF readiness lost in a collapse (4 of 14 divisions dissolved in 2014)."
+    )
     isis_boost: NonNegative = doc(
-        0.5, "share", "Relative jump in ISIS strength from captured arms and recruits."
+        1.0,
+        "share",
+        "Relative jump in ISIS strength from captured arms and recruits (the 2014 pool grew "
+        "2-3 times within three months of Mosul).",
     )
     territory_recovery_per_day: NonNegative = doc(
         0.003, "1/day", "Recovery rate of territory when ISF fully outmatch ISIS (x = 0)."
@@ -501,7 +593,7 @@ class Redeploy(Model):
         return self
 
 
-Rule = Annotated[Union[Accelerate, Pause, Redeploy], Field(discriminator="action")]
+Rule = Annotated[Accelerate | Pause | Redeploy, Field(discriminator="action")]
 
 
 # ------------------------------------------------------------------ run settings
@@ -538,7 +630,12 @@ class Scenario(Model):
     horizon_days: int | None = doc(
         None, "days", "Days simulated (default 730 unless `end` is given).", ge=1, le=MAX_HORIZON_DAYS
     )
-    end: dt.date | None = doc(None, "date", "Last day simulated, instead of `horizon_days`.")
+    end: dt.date | None = doc(
+        None,
+        "date",
+        "When the run stops, instead of `horizon_days`: the horizon is `end - start` days, so "
+        "the last whole day simulated is the day before `end`.",
+    )
     bases: dict[str, Base] = needed("-", "Bases by key.", min_length=1, max_length=50)
     forces: dict[str, ForceElement] = needed("-", "Force elements by key.", min_length=1, max_length=100)
     militia: Militia = doc(Militia(), "-", "Militia attack model.")
@@ -554,30 +651,48 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
+        """Checks across fields, all of them, each placed at the field it is about."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
         if self.horizon_days is not None and self.end is not None:
-            raise ValueError("expected one of 'horizon_days' or 'end', found both")
+            found.append((("end",), "expected one of 'horizon_days' or 'end', found both"))
         if self.end is not None:
             days = (self.end - self.start).days
             if not 1 <= days <= MAX_HORIZON_DAYS:
-                raise ValueError(
-                    f"expected 'end' between 1 and {MAX_HORIZON_DAYS} days after 'start', found {days} days"
+                found.append(
+                    (
+                        ("end",),
+                        f"expected a date 1 to {MAX_HORIZON_DAYS} days after 'start' ({self.start}), "
+                        f"found {self.end} ({days} days)",
+                    )
                 )
         for key, force in self.forces.items():
             if force.base not in self.bases:
-                raise ValueError(
-                    f"forces.{key}.base: expected one of the bases ({', '.join(self.bases)}), "
-                    f"found {force.base!r}"
+                found.append(
+                    (
+                        ("forces", key, "base"),
+                        f"expected one of the bases ({', '.join(self.bases)}), found {force.base!r}",
+                    )
                 )
-            _check_order(
-                f"forces.{key}.schedule", [w.at for w in force.schedule if w.at is not None], self.start
-            )
-        _check_order("tension.schedule", [p.at for p in self.tension.schedule], self.start)
+            moments = [(i, w.at) for i, w in enumerate(force.schedule) if w.at is not None]
+            found += _check_order(("forces", key, "schedule"), moments, self.start)
+        moments = list(enumerate(p.at for p in self.tension.schedule))
+        found += _check_order(("tension", "schedule"), moments, self.start)
         for i, rule in enumerate(self.rules):
             if isinstance(rule, Redeploy) and rule.force not in self.forces:
-                raise ValueError(
-                    f"rules.{i}.force: expected one of the forces ({', '.join(self.forces)}), "
-                    f"found {rule.force!r}"
+                found.append(
+                    (
+                        ("rules", i, "force"),
+                        f"expected one of the forces ({', '.join(self.forces)}), found {rule.force!r}",
+                    )
                 )
+        if found:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(type=PydanticCustomError("cross_field", message), loc=loc, input=None)
+                    for loc, message in found
+                ],
+            )
         return self
 
     @property
@@ -594,16 +709,24 @@ class Scenario(Model):
         return when
 
 
-def _check_order(where: str, moments: list[Any], start: dt.date) -> None:
-    """Reject schedules whose points are certainly out of time order."""
-    previous_low = -math.inf
-    for i, moment in enumerate(moments):
+def _check_order(
+    where: tuple[str, ...], moments: list[tuple[int, Any]], start: dt.date
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of a schedule whose points (index, moment) are certainly out of time order."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    previous_low, previous = -math.inf, None
+    for i, moment in moments:
         if isinstance(moment, dt.date):
             low = high = float((moment - start).days)
             if low < 0:
-                raise ValueError(f"{where}: expected dates on or after the start {start}, found {moment}")
+                found.append(
+                    ((*where, i, "at"), f"expected a date on or after the start {start}, found {moment}")
+                )
         else:
             low, high = low_value(moment), high_value(moment)
         if high < previous_low:
-            raise ValueError(f"{where}: expected points in time order, point {i} comes before point {i - 1}")
-        previous_low = max(previous_low, low)
+            found.append(
+                ((*where, i, "at"), f"expected points in time order, found point {i} before point {previous}")
+            )
+        previous_low, previous = max(previous_low, low), i
+    return found
