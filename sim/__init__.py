@@ -1,0 +1,83 @@
+"""Monte Carlo simulation of military withdrawal timelines.
+
+Load a scenario, run it, read the results::
+
+    import sim
+
+    scenario = sim.load_scenario("scenarios/fast_exit.yaml")
+    results = sim.run(scenario, trials=200)
+    results.summary()                  # pandas DataFrame: every outcome with its 95% CI
+    sim.plots.plot_dashboard(results)  # matplotlib Figure
+
+``sim.compare([...])`` runs several scenarios with common random numbers and reports
+paired differences; ``sim.simulate_trial`` runs a single trial of the SimPy engine.
+
+Names are imported on first use, so that ``import sim`` stays quick in worker
+processes and in ``python -m sim validate``, which need neither pandas nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("sim")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+_WHERE = {
+    "Scenario": "sim.scenario.schema",
+    "ScenarioError": "sim.scenario.loader",
+    "load_scenario": "sim.scenario.loader",
+    "scenario_from_dict": "sim.scenario.loader",
+    "scenario_from_text": "sim.scenario.loader",
+    "TrialResult": "sim.engine",
+    "simulate_trial": "sim.engine",
+    "Results": "sim.montecarlo",
+    "Comparison": "sim.montecarlo",
+    "TrialError": "sim.montecarlo",
+    "run": "sim.montecarlo",
+    "compare": "sim.montecarlo",
+    "load_results": "sim.montecarlo",
+}
+
+__all__ = [
+    "Comparison",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "TrialError",
+    "TrialResult",
+    "__version__",
+    "compare",
+    "load_results",
+    "load_scenario",
+    "plots",
+    "run",
+    "scenario_from_dict",
+    "scenario_from_text",
+    "simulate_trial",
+]
+
+if TYPE_CHECKING:
+    from sim import plots
+    from sim.engine import TrialResult, simulate_trial
+    from sim.montecarlo import Comparison, Results, TrialError, compare, load_results, run
+    from sim.scenario.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_text
+    from sim.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name == "plots":
+        return importlib.import_module("sim.plots")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

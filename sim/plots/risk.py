@@ -132,7 +132,9 @@ def plot_collapse_risk(results_or_comparison: Any) -> Figure:
             if runs[0].dates[0] <= when <= runs[0].dates[-1]:
                 _mark(ax, runs[0].dates, when, text, GREY, ":", slot % 4)
                 slot += 1
-        ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
+        if slot:
+            ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
+    exits_marked = 0
     for results in runs:
         exit_ = median_exit(results)
         if exit_ is not None and results.dates[0] <= exit_[0] <= results.dates[-1]:
@@ -150,11 +152,14 @@ def plot_collapse_risk(results_or_comparison: Any) -> Figure:
                     slot % 4,
                 )
             slot += 1
+            exits_marked += 1
     if len(runs) == 1:
-        ax.plot([], [], color="black", linestyle="--", label="median exit")
+        if exits_marked:
+            ax.plot([], [], color="black", linestyle="--", label="median exit")
     else:
         ax.fill_between([], [], [], color=GREY, alpha=0.2, linewidth=0, label="95% CI")
-        ax.plot([], [], color=GREY, linestyle=":", label="median exit")
+        if exits_marked:
+            ax.plot([], [], color=GREY, linestyle=":", label="median exit")
     ax.set_xlabel("date")
     ax.set_title(f"{title} ({runs[0].n_trials} trials)")
     legend_outside(ax)

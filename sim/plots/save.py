@@ -33,6 +33,7 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], fmt: str | None = 
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".{fmt}", dir=path.parent)
     os.close(handle)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a figure is not
     try:
         figure.savefig(temporary, format=fmt, dpi=DPI, bbox_inches="tight")
         os.replace(temporary, path)
@@ -40,6 +41,12 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], fmt: str | None = 
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write(figures: dict[str, Any], folder: str | os.PathLike[str], fmt: str) -> list[Path]:

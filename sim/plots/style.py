@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.engine.outcomes import describe
+from sim.montecarlo import stats
 
 # Okabe & Ito (2008), a palette readable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -166,15 +167,10 @@ def scenario_linestyles(names: Iterable[str]) -> dict[str, str]:
     return {name: LINESTYLES[i % len(LINESTYLES)] for i, name in enumerate(names)}
 
 
-def wilson(successes: float, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (95% by default)."""
-    if n <= 0:
-        return (float("nan"), float("nan"))
-    p = successes / n
-    denominator = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denominator
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+def wilson(successes: float, n: int) -> tuple[float, float]:
+    """95% Wilson score interval ``(low, high)`` of a proportion; see :func:`sim.montecarlo.stats.wilson`."""
+    interval = stats.wilson(successes, n)
+    return (interval.low, interval.high)
 
 
 def no_data(ax: Axes, message: str) -> None:

@@ -1,0 +1,55 @@
+"""Monte Carlo runs of a scenario: many trials, reproducible, in parallel, summarised and saved.
+
+- :mod:`~sim.montecarlo.seeding` what makes trial ``i`` the same trial on any worker
+- :mod:`~sim.montecarlo.worker` a chunk of trials, returned as compact arrays
+- :mod:`~sim.montecarlo.executors` serial, local processes, Dask
+- :mod:`~sim.montecarlo.runner` :func:`run` and :func:`compare`
+- :mod:`~sim.montecarlo.results` :class:`Results` and :class:`Comparison`
+- :mod:`~sim.montecarlo.stats` confidence intervals, Wilson, Kaplan-Meier, paired differences
+- :mod:`~sim.montecarlo.events` event logs as a DataFrame
+- :mod:`~sim.montecarlo.store` results folders (atomic save, :func:`load_results`)
+
+Example::
+
+    from sim.montecarlo import run
+    results = run("scenarios/fast_exit.yaml", trials=500)
+    results.summary()
+    results.save("results/fast_exit")
+
+Names are imported on first use, so that a worker that only needs
+:mod:`~sim.montecarlo.worker` does not import pandas and scipy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "Comparison": "sim.montecarlo.results",
+    "Results": "sim.montecarlo.results",
+    "TrialError": "sim.montecarlo.worker",
+    "compare": "sim.montecarlo.runner",
+    "load_results": "sim.montecarlo.store",
+    "run": "sim.montecarlo.runner",
+}
+
+__all__ = ["Comparison", "Results", "TrialError", "compare", "load_results", "run"]
+
+if TYPE_CHECKING:
+    from sim.montecarlo.results import Comparison, Results
+    from sim.montecarlo.runner import compare, run
+    from sim.montecarlo.store import load_results
+    from sim.montecarlo.worker import TrialError
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim.montecarlo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,373 @@
+"""The results of a Monte Carlo run, and of several runs compared.
+
+:class:`Results` holds one row per trial (drawn parameters, scalar outcomes, events
+processed), the daily series of every trial as float32 arrays (a series that is the
+same in every trial, such as troops under a fixed calendar schedule, is stored once),
+the event logs of the kept trials, and what the run took. Summaries (means with confidence intervals,
+percentile bands, the collapse curve) are computed from these on request.
+
+:class:`Comparison` holds several :class:`Results` run with the same seed and trial
+count, and reports each outcome side by side and paired differences from the first.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine.outcomes import describe
+from sim.montecarlo import stats
+from sim.montecarlo.events import events_frame
+
+PARAM_PREFIX = "param:"
+NOT_OUTCOMES = ("n_events",)
+
+
+def outcome_kind_unit(name: str) -> tuple[str, str]:
+    """Kind (``count``, ``binary``, ``day`` or ``level``) and unit of an outcome."""
+    try:
+        outcome = describe(name)
+    except KeyError:
+        return "level", ""
+    return outcome.kind, outcome.unit
+
+
+class Results:
+    """Trials of one scenario run with one seed.
+
+    Attributes:
+        name: the scenario's name.
+        scenario: the scenario run, with ``monte_carlo`` set to the trials and seed used.
+        n_trials: trials finished (fewer than asked when ``interrupted``).
+        seed: the run's seed.
+        dates: calendar dates of days ``0 .. days`` (day 0 is the start).
+        elements: force element keys, in scenario order.
+        series_names: names accepted by :meth:`series` and :meth:`bands`.
+        trials: one row per trial, index ``trial`` (the trial's index in the run); columns
+            ``param:<dotted path>`` (drawn values), every scalar outcome, ``n_events``.
+        events: event logs of the kept trials (see :mod:`sim.montecarlo.events`).
+        events_kept_for: trials whose events are in ``events``.
+        interrupted: True when the run was stopped by Ctrl-C; ``trials`` then holds the
+            trials that finished, which need not be the first ones.
+        timings: ``wall_seconds``, ``trials_per_second``, ``jobs``, ``backend``, ``chunk_size``.
+    """
+
+    def __init__(
+        self,
+        scenario: Any,
+        seed: int,
+        trials: pd.DataFrame,
+        series: Mapping[str, np.ndarray],
+        events: pd.DataFrame | None = None,
+        events_kept_for: Sequence[int] = (),
+        interrupted: bool = False,
+        timings: dict | None = None,
+    ):
+        """Assemble results.
+
+        ``series`` maps each series name to its values, shape (trials, days + 1), rows in
+        the order of ``trials``. A series that is the same in every trial may be given as
+        a broadcast view of one row (``np.broadcast_to``), which costs no memory per trial.
+        """
+        self.scenario = scenario
+        self.name: str = scenario.name
+        self.seed = int(seed)
+        self.trials = trials
+        self.n_trials = len(trials)
+        self.dates = pd.date_range(pd.Timestamp(scenario.start), periods=scenario.days + 1, freq="D")
+        self.elements: list[str] = list(scenario.forces)
+        self.series_names: tuple[str, ...] = tuple(series)
+        expected = (self.n_trials, len(self.dates))
+        self._series: dict[str, np.ndarray] = {}
+        for name, values in series.items():
+            if values.shape != expected:
+                raise ValueError(f"series {name!r}: expected shape {expected}, found {values.shape}")
+            view = values.view()
+            view.flags.writeable = False
+            self._series[name] = view
+        self.events = events if events is not None else events_frame({}, scenario)
+        self.events_kept_for = [int(i) for i in events_kept_for]
+        self.interrupted = bool(interrupted)
+        self.timings = dict(timings or {})
+        self._summary: pd.DataFrame | None = None
+
+    # ------------------------------------------------------------------- series
+
+    def series(self, name: str) -> np.ndarray:
+        """Daily values of one series for every trial: float32, shape (n_trials, days + 1).
+
+        Row ``k`` is the trial in row ``k`` of :attr:`trials`; column ``d`` is the state
+        at the end of day ``d``. The array is a read-only view, not a copy (a series that
+        was the same in every trial is one row broadcast to all trials).
+        """
+        try:
+            return self._series[name]
+        except KeyError:
+            raise KeyError(
+                f"unknown series {name!r}; expected one of {', '.join(self.series_names)}"
+            ) from None
+
+    def is_constant(self, name: str) -> bool:
+        """True when a series is the same in every trial (and stored once)."""
+        return self.series(name).strides[0] == 0
+
+    @property
+    def series_nbytes(self) -> int:
+        """Memory held by the per-trial series, in bytes (a shared row counted once)."""
+        return sum(v.itemsize * v.shape[1] if v.strides[0] == 0 else v.nbytes for v in self._series.values())
+
+    def bands(self, name: str, percentiles: Sequence[float] = stats.PERCENTILES) -> pd.DataFrame:
+        """Percentiles of a series across trials, day by day.
+
+        Returns a DataFrame indexed by :attr:`dates` with a column ``p<q>`` per percentile
+        (``p5``, ``p25`` ...) and ``day`` (0 .. days). ``nan`` when no trial finished.
+        """
+        values = self.series(name)
+        if self.n_trials:
+            table = np.percentile(values, list(percentiles), axis=0).astype(np.float64)
+        else:
+            table = np.full((len(percentiles), len(self.dates)), np.nan)
+        frame = pd.DataFrame(
+            {f"p{q:g}": row for q, row in zip(percentiles, table, strict=True)}, index=self.dates
+        )
+        frame["day"] = np.arange(len(self.dates))
+        return frame
+
+    # ----------------------------------------------------------------- outcomes
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """Columns of :attr:`trials` that are outcomes (not drawn parameters or event counts)."""
+        return [c for c in self.trials.columns if not c.startswith(PARAM_PREFIX) and c not in NOT_OUTCOMES]
+
+    def summary(self) -> pd.DataFrame:
+        """Every outcome across trials, one row each (index ``outcome``).
+
+        Columns: ``mean``, ``ci_low`` and ``ci_high`` (95% interval of the mean: Student t,
+        or Wilson for ``binary`` outcomes, whose mean is a probability), ``median``,
+        ``p5``, ``p95``, ``n`` (values used: for a ``day`` outcome, the trials in which it
+        happened), ``kind`` and ``unit``.
+        """
+        if self._summary is None:
+            rows = {}
+            for name in self.outcome_names:
+                kind, unit = outcome_kind_unit(name)
+                rows[name] = stats.describe_outcome(self.trials[name].to_numpy(dtype=float), kind, unit)
+            frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(stats.SUMMARY_COLUMNS))
+            frame["n"] = frame["n"].astype(np.int64)
+            frame.index.name = "outcome"
+            self._summary = frame
+        return self._summary.copy()
+
+    def collapse_curve(self) -> pd.DataFrame:
+        """Probability of a collapse by the end of each day, with a 95% band.
+
+        Kaplan-Meier estimate from ``collapse_day``, trials without a collapse censored at
+        the horizon (see :func:`sim.montecarlo.stats.kaplan_meier`). Indexed by
+        :attr:`dates`; columns ``day``, ``probability``, ``low``, ``high``.
+        """
+        days = np.arange(len(self.dates), dtype=float)
+        if "collapse_day" in self.trials:
+            when = self.trials["collapse_day"].to_numpy(dtype=float)
+        else:
+            when = np.empty(0)
+        happened = np.isfinite(when)
+        horizon = float(self.scenario.days)
+        curve = stats.kaplan_meier(np.where(happened, when, horizon), happened, days)
+        if self.n_trials == 0:
+            curve.loc[:, ["probability", "low", "high"]] = np.nan
+        frame = curve[["probability", "low", "high"]].set_axis(self.dates)
+        frame.insert(0, "day", np.arange(len(self.dates)))
+        return frame
+
+    # ------------------------------------------------------------------- output
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the results to ``folder`` atomically and return its path.
+
+        See :func:`sim.montecarlo.store.save_results` for the files written.
+        """
+        from sim.montecarlo.store import save_results
+
+        return save_results(self, folder)
+
+    def __repr__(self) -> str:
+        state = ", interrupted" if self.interrupted else ""
+        return f"<Results {self.name!r}: {self.n_trials} trials, seed {self.seed}, {len(self.dates) - 1} days{state}>"
+
+    def _repr_html_(self) -> str:
+        """A title, the run's facts and the summary table, for Jupyter."""
+        facts = (
+            f"{self.n_trials:,} trials · seed {self.seed} · {self.dates[0]:%Y-%m-%d} to "
+            f"{self.dates[-1]:%Y-%m-%d} ({len(self.dates) - 1} days)"
+        )
+        if "wall_seconds" in self.timings:
+            facts += f" · {self.timings['wall_seconds']:.1f} s"
+        warning = (
+            "<p><strong>Interrupted:</strong> only the finished trials are included.</p>"
+            if self.interrupted
+            else ""
+        )
+        return (
+            f"<div><h4>Results: {html.escape(self.name)}</h4><p>{html.escape(facts)}</p>{warning}"
+            f"{_summary_html(self.summary())}</div>"
+        )
+
+
+def _summary_html(summary: pd.DataFrame) -> str:
+    table = pd.DataFrame(
+        {
+            "mean": summary["mean"].map(_number),
+            "95% CI": [
+                f"{_number(a)} to {_number(b)}"
+                for a, b in zip(summary["ci_low"], summary["ci_high"], strict=True)
+            ],
+            "median": summary["median"].map(_number),
+            "5-95%": [
+                f"{_number(a)} to {_number(b)}" for a, b in zip(summary["p5"], summary["p95"], strict=True)
+            ],
+            "n": summary["n"],
+            "unit": summary["unit"],
+        },
+        index=summary.index,
+    )
+    return table.to_html(escape=True, border=0)
+
+
+def _number(value: float) -> str:
+    if not np.isfinite(value):
+        return "-"
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.2g}"
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+class Comparison:
+    """Several scenarios run with the same seed and trial count (common random numbers).
+
+    Attributes:
+        results: one :class:`Results` per scenario, in the order given.
+        names: their names (made unique by a suffix when two scenarios share one).
+    """
+
+    def __init__(self, results: Sequence[Results]):
+        if not results:
+            raise ValueError("a comparison needs at least one result")
+        self.results = list(results)
+        seen: dict[str, int] = {}
+        for r in self.results:
+            seen[r.name] = seen.get(r.name, 0) + 1
+            if seen[r.name] > 1:  # tables and figures key scenarios by name
+                r.name = f"{r.name} ({seen[r.name]})"
+        self.names = [r.name for r in self.results]
+
+    @property
+    def interrupted(self) -> bool:
+        """True when any run was stopped by Ctrl-C."""
+        return any(r.interrupted for r in self.results)
+
+    def summary(self) -> pd.DataFrame:
+        """Outcome means side by side: index ``outcome``, one column per scenario, then
+        ``kind`` and ``unit``. A ``binary`` outcome's mean is its probability."""
+        means = {r.name: r.summary()["mean"] for r in self.results}
+        frame = pd.DataFrame(means)
+        frame = frame.reindex(_union_in_order(r.summary().index for r in self.results))
+        kinds = [outcome_kind_unit(name) for name in frame.index]
+        frame["kind"] = [k for k, _ in kinds]
+        frame["unit"] = [u for _, u in kinds]
+        frame.index.name = "outcome"
+        return frame
+
+    def differences(self) -> pd.DataFrame:
+        """Paired differences of each outcome from the first scenario, trial by trial.
+
+        One row per other scenario and outcome both have: ``scenario``, ``outcome``,
+        ``mean_diff`` (mean of other minus first over the trials both finished and where
+        both values are finite), ``ci_low``, ``ci_high`` (95% Student t interval of that
+        mean; a binary outcome's difference is one of probabilities), ``n`` (pairs used),
+        ``first_mean`` and ``other_mean`` (means over those pairs), ``kind`` and ``unit``.
+        """
+        first = self.results[0]
+        rows = []
+        for other in self.results[1:]:
+            common = first.trials.index.intersection(other.trials.index)
+            a_trials = first.trials.loc[common]
+            b_trials = other.trials.loc[common]
+            for outcome in first.outcome_names:
+                if outcome not in b_trials.columns:
+                    continue
+                a = a_trials[outcome].to_numpy(dtype=float)
+                b = b_trials[outcome].to_numpy(dtype=float)
+                interval, n = stats.paired_difference(a, b)
+                both = np.isfinite(a) & np.isfinite(b)
+                kind, unit = outcome_kind_unit(outcome)
+                rows.append(
+                    {
+                        "scenario": other.name,
+                        "outcome": outcome,
+                        "mean_diff": interval.estimate,
+                        "ci_low": interval.low,
+                        "ci_high": interval.high,
+                        "n": n,
+                        "first_mean": float(a[both].mean()) if n else np.nan,
+                        "other_mean": float(b[both].mean()) if n else np.nan,
+                        "kind": kind,
+                        "unit": unit,
+                    }
+                )
+        columns = ["scenario", "outcome", "mean_diff", "ci_low", "ci_high", "n", "first_mean", "other_mean"]
+        return pd.DataFrame(rows, columns=[*columns, "kind", "unit"])
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write every run and the comparison tables to ``folder`` atomically.
+
+        See :func:`sim.montecarlo.store.save_comparison`.
+        """
+        from sim.montecarlo.store import save_comparison
+
+        return save_comparison(self, folder)
+
+    def __repr__(self) -> str:
+        return f"<Comparison of {', '.join(map(repr, self.names))}: {self.results[0].n_trials} trials>"
+
+    def _repr_html_(self) -> str:
+        """Scenarios, the means side by side and the paired differences, for Jupyter."""
+        first = self.results[0]
+        facts = f"{first.n_trials:,} trials each · seed {first.seed} · paired differences from {first.name}"
+        summary = self.summary()
+        means = summary[self.names].map(_number)
+        means["unit"] = summary["unit"]
+        differences = self.differences()
+        if len(differences):
+            shown = pd.DataFrame(
+                {
+                    "scenario": differences["scenario"],
+                    "outcome": differences["outcome"],
+                    "difference": differences["mean_diff"].map(_number),
+                    "95% CI": [
+                        f"{_number(a)} to {_number(b)}"
+                        for a, b in zip(differences["ci_low"], differences["ci_high"], strict=True)
+                    ],
+                }
+            ).to_html(escape=True, border=0, index=False)
+        else:
+            shown = ""
+        title = " vs ".join(html.escape(n) for n in self.names)
+        warning = "<p><strong>Interrupted:</strong> some runs are incomplete.</p>" if self.interrupted else ""
+        return (
+            f"<div><h4>Comparison: {title}</h4><p>{html.escape(facts)}</p>{warning}"
+            f"{means.to_html(escape=True, border=0)}{shown}</div>"
+        )
+
+
+def _union_in_order(indexes: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for index in indexes:
+        seen.update(dict.fromkeys(index))
+    return list(seen)
