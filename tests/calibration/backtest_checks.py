@@ -1,0 +1,443 @@
+"""The historical facts each shipped replay is checked against, and how to measure them.
+
+A :class:`Check` names a fact of ``data/calibration_facts.yaml``, the value the record
+gives, and how to read the same quantity from every trial of a Monte Carlo run. Its
+verdict (:func:`evaluate`) compares the record with the model's distribution:
+
+- ``rule="interval"``: the record must lie inside the model's central 90% interval
+  (5th to 95th percentile, inclusive, so that a count of 0 the model often produces
+  passes);
+- ``rule="probability_at_most"``: the measure is 0 or 1 per trial (an event the record
+  says did not happen) and its probability must not exceed ``tolerance``.
+
+A check the model cannot pass for a structural reason carries ``known_failure`` (the
+reason); the back tests mark it as an expected failure that must keep failing, so a
+change that suddenly makes it pass is noticed and the documentation updated.
+
+The same definitions feed the back tests and ``calibration_report.py``, which prints the table of
+``docs/calibration.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+# Trials and seed of each replay's back test. Enough trials that the 5th and 95th
+# percentiles are estimated to within a few per cent of the distribution; few enough
+# that the whole folder runs in well under three minutes on two cores.
+RUNS: dict[str, tuple[int, int]] = {
+    "replay_2023": (1000, 20231017),
+    "replay_2011": (600, 20111218),
+    "phased_2024": (400, 20240125),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One fact of the record and how to measure it in a run.
+
+    Attributes:
+        name: short identifier, used as the test id.
+        scenario: the shipped scenario whose run is measured.
+        facts: ids of the rows of ``data/calibration_facts.yaml`` the record comes from.
+        what: what is compared, in words.
+        record: the value the model must cover.
+        measure: per-trial values (array of length ``n_trials``) from a ``Results``;
+            ``nan`` for trials a conditional measure leaves out.
+        record_note: the record's range or caveat, as shown in the report.
+        rule: ``"interval"`` or ``"probability_at_most"`` (see the module docstring).
+        tolerance: the largest allowed probability for ``"probability_at_most"``.
+        known_failure: why the model cannot match this fact, or ``None``.
+    """
+
+    name: str
+    scenario: str
+    facts: tuple[str, ...]
+    what: str
+    record: float
+    measure: Callable[[object], np.ndarray]
+    record_note: str = ""
+    rule: str = "interval"
+    tolerance: float | None = None
+    known_failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The model's distribution of a measure and whether the record passes.
+
+    ``median``, ``low`` and ``high`` are the 50th, 5th and 95th percentiles (for a
+    probability rule, all three are the probability); ``rank`` is where the record
+    falls in the model's distribution, in per cent (mid-rank for ties).
+    """
+
+    median: float
+    low: float
+    high: float
+    rank: float
+    passed: bool
+
+
+def evaluate(check: Check, values: np.ndarray) -> Verdict:
+    """Compare the record with the per-trial ``values`` of a check's measure.
+
+    ``nan`` values (trials a conditional measure leaves out) are ignored.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]  # trials outside a conditional measure's condition
+    if check.rule == "probability_at_most":
+        probability = float(np.mean(values))
+        return Verdict(probability, probability, probability, math.nan, probability <= check.tolerance)
+    low, median, high = np.percentile(values, [5, 50, 95])
+    rank = 100.0 * (np.mean(values < check.record) + 0.5 * np.mean(values == check.record))
+    passed = bool(low <= check.record <= high)
+    return Verdict(float(median), float(low), float(high), float(rank), passed)
+
+
+# ----------------------------------------------------------------- measuring helpers
+
+
+def _column(results, date: str) -> int:
+    """Index of the series column holding the state after the whole of ``date``.
+
+    Column ``d`` is the state at time ``d`` days after the start, that is after the
+    calendar day ``start + d - 1`` has ended.
+    """
+    days = (dt.date.fromisoformat(date) - results.scenario.start).days + 1
+    if not 0 <= days <= results.scenario.days:
+        raise ValueError(f"{date} is outside the run of {results.name}")
+    return days
+
+
+def through(series: str, date: str) -> Callable[[object], np.ndarray]:
+    """A cumulative series' value once ``date`` has ended."""
+
+    def measure(results) -> np.ndarray:
+        return np.asarray(results.series(series)[:, _column(results, date)], dtype=float)
+
+    return measure
+
+
+def between(series: str, first: str, last: str) -> Callable[[object], np.ndarray]:
+    """Increase of a cumulative series over the days ``first`` to ``last``, both included."""
+
+    def measure(results) -> np.ndarray:
+        values = results.series(series)
+        before = _column(results, first) - 1
+        return np.asarray(values[:, _column(results, last)] - values[:, before], dtype=float)
+
+    return measure
+
+
+def quiet_days_after(date: str) -> Callable[[object], np.ndarray]:
+    """Days from ``date`` to the day of the next militia attack (past the run's end if none)."""
+
+    def measure(results) -> np.ndarray:
+        attacks = np.asarray(results.series("attacks"), dtype=float)
+        start = _column(results, date)
+        later = attacks[:, start:] > attacks[:, [start]]
+        # Column start + k holds the attacks up to the end of the k-th day after the
+        # date, so the first column showing a new attack gives the days to that attack.
+        first = np.where(later.any(axis=1), later.argmax(axis=1), later.shape[1])
+        return first.astype(float)
+
+    return measure
+
+
+def undeterred(results, date: str) -> np.ndarray:
+    """Trials in which no strike had deterred the militias by the end of ``date``.
+
+    A deterrence episode multiplies tension by the deterrence factor (0.025 by
+    default), so a trial counts as undeterred while its tension stays at or above
+    half the scheduled level. Days with a scheduled level of 0 (a truce) are skipped.
+    Tension column ``d`` holds the level during the day ``start + d``.
+    """
+    scenario = results.scenario
+    last = (dt.date.fromisoformat(date) - scenario.start).days
+    scheduled = np.full(last + 1, float(scenario.tension.initial))
+    for point in scenario.tension.schedule:
+        scheduled[max(0, int(math.ceil(float(scenario.day_of(point.at))))) :] = float(point.level)
+    tension = np.asarray(results.series("tension")[:, : last + 1], dtype=float)
+    watched = scheduled > 0
+    return (tension[:, watched] >= 0.5 * scheduled[watched]).all(axis=1)
+
+
+def through_if_undeterred(series: str, date: str) -> Callable[[object], np.ndarray]:
+    """A cumulative series once ``date`` has ended in the trials not yet deterred then
+    (the record's own path: no strike deterred the militias before February 2024);
+    ``nan`` in the others."""
+
+    def measure(results) -> np.ndarray:
+        values = through(series, date)(results)
+        return np.where(undeterred(results, date), values, np.nan)
+
+    return measure
+
+
+def syria_share(results) -> np.ndarray:
+    """Share of a trial's militia attacks that hit Syrian bases (nan without attacks)."""
+    trials = results.trials
+    total = trials["militia_attacks"].to_numpy(dtype=float)
+    syria = sum(
+        trials[f"attacks_at:{key}"].to_numpy(dtype=float)
+        for key, base in results.scenario.bases.items()
+        if base.region == "syria"
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, syria / total, np.nan)
+
+
+def collapse_day_or_never(results) -> np.ndarray:
+    """Day of the collapse; the day after the horizon in trials without one."""
+    days = results.trials["collapse_day"].to_numpy(dtype=float)
+    return np.where(np.isnan(days), results.scenario.days + 1.0, days)
+
+
+def collapsed_by(date: str) -> Callable[[object], np.ndarray]:
+    """1 in trials with a collapse on or before ``date``, else 0."""
+
+    def measure(results) -> np.ndarray:
+        limit = (dt.date.fromisoformat(date) - results.scenario.start).days
+        return (collapse_day_or_never(results) <= limit).astype(float)
+
+    return measure
+
+
+def peak_territory_if_collapsed(results) -> np.ndarray:
+    """Peak territory share in the trials with a collapse; ``nan`` in the others."""
+    trials = results.trials
+    collapsed = trials["collapse"].to_numpy(dtype=float) > 0
+    return np.where(collapsed, trials["peak_territory"].to_numpy(dtype=float), np.nan)
+
+
+def value_on(series: str, date: str) -> Callable[[object], np.ndarray]:
+    """A series' value once ``date`` has ended (a level, not a count)."""
+    return through(series, date)
+
+
+# ----------------------------------------------------------------------- the checks
+
+_TOWER_22 = "Tower 22 in Jordan, outside the modelled bases"
+
+CHECKS: tuple[Check, ...] = (
+    # --- the militia campaign, Oct 2023 - Jul 2024 (Pentagon series, Iraq and Syria)
+    Check(
+        "attacks_by_21_nov_2023",
+        "replay_2023",
+        ("militia_attacks_cum_2023_11_21",),
+        "militia attacks, 17 Oct - 21 Nov 2023",
+        66,
+        through("attacks", "2023-11-21"),
+        "64-66",
+    ),
+    Check(
+        "no_attacks_in_gaza_truce",
+        "replay_2023",
+        ("militia_attacks_truce_pause_2023_11",),
+        "militia attacks during the Gaza truce, 24-30 Nov 2023",
+        0,
+        between("attacks", "2023-11-24", "2023-11-30"),
+    ),
+    Check(
+        "attacks_by_24_jan_2024",
+        "replay_2023",
+        ("militia_attacks_cum_2024_01_24",),
+        "militia attacks, 17 Oct 2023 - 24 Jan 2024 (the seed's 'about 150')",
+        151,
+        through("attacks", "2024-01-24"),
+        "150-155",
+    ),
+    Check(
+        "attacks_by_24_jan_2024_undeterred",
+        "replay_2023",
+        ("militia_attacks_cum_2024_01_24", "us_retaliation_episodes_oct23_feb24"),
+        "militia attacks, 17 Oct 2023 - 24 Jan 2024, in trials not deterred by then (as in the record)",
+        151,
+        through_if_undeterred("attacks", "2024-01-24"),
+        "150-155; the strikes before February did not lower the tempo",
+    ),
+    Check(
+        "wounded_by_4_feb_2024_undeterred",
+        "replay_2023",
+        ("us_casualties_total_2024_02_12", "tower22_wounded_2024_01_28"),
+        "coalition wounded in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024, in trials not deterred by then",
+        140,
+        through_if_undeterred("wounded", "2024-02-04"),
+        "136-143: 186 casualties less Tower 22's 3 killed and 40-47 wounded",
+    ),
+    Check(
+        "attacks_by_4_feb_2024",
+        "replay_2023",
+        ("militia_attacks_cum_2024_02_13",),
+        "militia attacks, 17 Oct 2023 - 4 Feb 2024 (last attack of the campaign)",
+        170,
+        through("attacks", "2024-02-04"),
+        f"165-186; includes the attack on {_TOWER_22}",
+    ),
+    Check(
+        "attacks_5_feb_to_16_jul_2024",
+        "replay_2023",
+        ("militia_attacks_cum_2024_07", "militia_attack_rate_post_pause_2024"),
+        "militia attacks, 5 Feb - 16 Jul 2024 (after the stop)",
+        6,
+        between("attacks", "2024-02-05", "2024-07-16"),
+        "2-10; the JINSA count of 176 less 170",
+    ),
+    Check(
+        "quiet_days_after_4_feb_2024",
+        "replay_2023",
+        ("militia_attack_free_gap_feb_apr_2024",),
+        "days from 4 Feb 2024 to the next militia attack",
+        77,
+        quiet_days_after("2024-02-04"),
+        "76-78",
+    ),
+    Check(
+        "strikes_by_25_jan_2024",
+        "replay_2023",
+        ("us_retaliation_episodes_oct23_feb24",),
+        "US retaliation strike episodes, 17 Oct 2023 - 25 Jan 2024",
+        8,
+        through("strikes", "2024-01-25"),
+        "10 by 7 Feb, two of them after Tower 22",
+    ),
+    Check(
+        "no_deaths_in_iraq_syria",
+        "replay_2023",
+        ("us_casualties_total_2024_02_12", "tower22_killed_2024_01_28"),
+        "coalition killed in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024",
+        0,
+        through("killed", "2024-02-04"),
+        f"the 3 deaths were at {_TOWER_22}",
+    ),
+    Check(
+        "wounded_by_4_feb_2024",
+        "replay_2023",
+        ("us_casualties_total_2024_02_12", "tower22_wounded_2024_01_28"),
+        "coalition wounded in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024 (late TBI diagnoses included)",
+        140,
+        through("wounded", "2024-02-04"),
+        "136-143: 186 casualties less Tower 22's 3 killed and 40-47 wounded",
+    ),
+    Check(
+        "wounded_reported_by_18_jan_2024",
+        "replay_2023",
+        ("us_injured_cum_2023_12_21", "militia_attacks_cum_2024_01_18"),
+        "coalition wounded as reported by 18 Jan 2024 (before late TBI diagnoses)",
+        66,
+        through("wounded", "2024-01-18"),
+        "an undercount, later revised upwards",
+    ),
+    Check(
+        "syria_share_of_attacks",
+        "replay_2023",
+        ("militia_attacks_syria_cum_2024_01_18",),
+        "share of militia attacks that hit Syria",
+        0.59,
+        syria_share,
+        "83 of 140 by 18 Jan 2024; the model's share is over the whole run",
+        known_failure=(
+            "the engine sends each attack to a base in proportion to its troops (900 of "
+            "3,900 in Syria), so about 23% hit Syria; a per-base targeting weight would be "
+            "needed to represent the militias' preference for Syrian sites"
+        ),
+    ),
+    # --- the 2011 exit and the collapse of June 2014
+    Check(
+        "isis_strength_end_2012",
+        "replay_2011",
+        ("aqi_fighters_2012",),
+        "ISIS (AQI) fighters in Iraq at the end of 2012",
+        2500,
+        value_on("isis_strength", "2012-12-31"),
+        "2,500-3,000 'a year after the withdrawal'",
+    ),
+    Check(
+        "collapse_905_days_after_exit",
+        "replay_2011",
+        ("mosul_fall_months_after_exit",),
+        "day of the collapse after 18 Dec 2011 (no collapse counts as later than any)",
+        905,
+        collapse_day_or_never,
+        "Mosul fell on 10 Jun 2014; 'none': no collapse by the end of 2014",
+    ),
+    Check(
+        "territory_after_collapse",
+        "replay_2011",
+        ("isis_territory_peak_share_iraq",),
+        "peak share of Iraq held by ISIS, in trials with a collapse",
+        0.35,
+        peak_territory_if_collapsed,
+        "about a third (media) to 40% (Baghdad); an input, territory_share",
+    ),
+    # --- after the September 2024 announcement (the phased plan)
+    Check(
+        "isis_attacks_2024",
+        "phased_2024",
+        ("isis_incidents_iraq_2024",),
+        "ISIS attacks in Iraq, 25 Jan - 31 Dec 2024",
+        61,
+        between("isis_attacks", "2024-01-25", "2024-12-31"),
+        "65 in all of 2024 on the media count, 42 official; scaled to 341 of 366 days",
+    ),
+    Check(
+        "isis_strength_sep_2024",
+        "phased_2024",
+        ("isis_fighters_iraq_sep2024", "isis_fighters_iraq_mar2023"),
+        "ISIS fighters in Iraq on 28 Sep 2024",
+        500,
+        value_on("isis_strength", "2024-09-28"),
+        "'no more than 500' (Iraqi JOC); 400-500 in Mar 2023",
+    ),
+    Check(
+        "no_collapse_by_jan_2026",
+        "phased_2024",
+        ("al_asad_residual_late2025",),
+        "probability of a collapse by 17 Jan 2026 (none happened)",
+        0,
+        collapsed_by("2026-01-17"),
+        "no collapse; the last troops left Al Asad on 16-17 Jan 2026",
+        rule="probability_at_most",
+        tolerance=0.10,
+    ),
+    Check(
+        "isis_attacks_2025",
+        "phased_2024",
+        ("isis_attacks_iraq_2024_2025_official",),
+        "ISIS attacks in Iraq in 2025",
+        6,
+        between("isis_attacks", "2025-01-01", "2025-12-31"),
+        "4 official; 42 official against 65 on the media count in 2024, so about 6 on the media count",
+        known_failure=(
+            "the model's attacks scale with strength at a fixed rate per fighter, and its "
+            "ISIS declines by about 30% a year under the status quo; the record fell about "
+            "tenfold in one year"
+        ),
+    ),
+)
+
+
+def checks_for(scenario: str) -> list[Check]:
+    """The checks measured on one replay."""
+    return [check for check in CHECKS if check.scenario == scenario]
+
+
+@cache
+def replay(scenario: str, jobs: int = 2):
+    """The back-test run of a shipped scenario (cached: each is run once per process)."""
+    from sim.montecarlo import run
+    from sim.scenario.loader import load_scenario
+
+    trials, seed = RUNS[scenario]
+    loaded = load_scenario(SCENARIOS / f"{scenario}.yaml")
+    return run(loaded, trials=trials, seed=seed, jobs=jobs, progress=False, keep_events=False)
