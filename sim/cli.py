@@ -369,7 +369,7 @@ def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
 
 def _print_differences(comparison: Any, stream: TextIO) -> None:
     table = comparison.differences()
-    keep = table[table["outcome"].isin(TABLE_OUTCOMES)]
+    keep = table[table["outcome"].isin(TABLE_OUTCOMES) & table["mean_diff"].notna()]
     base = comparison.names[0]
     print(f"Paired differences against {base} (same seed, same trials):", file=stream)
     width = max(len(s) for s in keep["scenario"]) if len(keep) else 8

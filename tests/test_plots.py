@@ -373,3 +373,14 @@ def test_every_figure_renders_from_a_tiny_real_run(tmp_path):
     ):
         assert "leave-early" in all_text(figure)
     assert plots.save_comparison(comparison, tmp_path / "two")
+
+
+def test_attack_timeline_axis_ends_soon_after_attacks_stop_well_before_the_horizon():
+    from sim.plots.attacks import _attacks_end
+
+    stops = np.zeros((50, 366))
+    stops[:, 1:31] = np.cumsum(np.ones((50, 30)), axis=1)
+    stops[:, 31:] = 30.0  # every trial's last attack is on day 30
+    assert _attacks_end(stops) == 30 + 56
+    goes_on = np.cumsum(np.ones((50, 366)), axis=1)
+    assert _attacks_end(goes_on) is None

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from sim.engine.result import EVENT_KINDS, WEAPONS
 from sim.plots._data import trial_ids
-from sim.plots.style import OKABE_ITO, PALETTE, date_axis, legend_outside, new_figure, no_data, styled
+from sim.plots.style import GREY, OKABE_ITO, PALETTE, date_axis, legend_outside, new_figure, no_data, styled
 
 WEEK = 7
 
@@ -152,5 +152,33 @@ def plot_attack_timeline(results: Any, trial: int | None = None) -> Figure:
     legend_outside(ax)
     for row in axes[:, 0]:
         date_axis(row)
+    quiet_after = _attacks_end(cumulative)
+    if quiet_after is not None:
+        ax.set_xlim(results.dates[0] - pd.Timedelta(days=WEEK), results.dates[quiet_after])
+        ax.annotate(
+            "axis ends 8 weeks after 95% of trials saw their last attack",
+            xy=(1.0, 0.97),
+            xycoords="axes fraction",
+            xytext=(-4, 0),
+            va="top",
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color=GREY,
+        )
     figure.suptitle(f"Militia attacks per week: {results.name}")
     return figure
+
+
+def _attacks_end(cumulative: np.ndarray) -> int | None:
+    """A day to end the time axis at when attacks stop well before the horizon, else ``None``.
+
+    It is eight weeks after the day by which 95% of trials have seen their last attack,
+    so that a fast exit's attacks are not squeezed into the first tenth of the figure.
+    """
+    days = cumulative.shape[1]
+    if days < 2 or len(cumulative) == 0:
+        return None
+    last = np.argmax(cumulative >= cumulative[:, -1:], axis=1)  # first day at the final count
+    end = int(np.percentile(last, 95)) + 8 * WEEK
+    return end if end < 0.8 * (days - 1) else None
