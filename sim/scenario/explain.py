@@ -25,7 +25,7 @@ from sim.scenario.distributions import DISTRIBUTION_KINDS
 from sim.scenario.errors import Problem, quoted, show
 from sim.scenario.fields import field_names, model_at, suggestion
 from sim.scenario.schema import Rule
-from sim.scenario.yaml_source import Document, Path_, dotted
+from sim.scenario.yaml_source import Document, Path_, dotted, value_at
 
 TAGS = {
     "dist": DISTRIBUTION_KINDS,
@@ -146,7 +146,7 @@ def _locate(error: Mapping[str, Any], data: Any) -> _Error:
         if match and (named := _data_path(match.group(1), data)) is not None:
             path, message = list(named), match.group(2)
             point = _POINT.search(message)
-            if point and isinstance(_get(data, path), list):
+            if point and isinstance(value_at(data, path), list):
                 path.append(int(point.group(1)))
     return _Error(
         tuple(path), tuple(labels), union_at, kind, message, error.get("input"), error.get("ctx") or {}
@@ -216,7 +216,7 @@ def _fold(where: Path_, group: list[_Error], document: Document) -> list[tuple[P
         return [_tag_problem(tagged[0], where, number_too)]
     if len({e.labels for e in group}) == 1:
         return [_single(e, document) for e in group]
-    value = _get(document.data, where)
+    value = value_at(document.data, where)
     specific = [e for e in group if not (e.path == where and e.type in _MISMATCH)]
     if specific:
         return [_single(e, document) for e in specific]
@@ -262,12 +262,3 @@ def _data_path(text: str, data: Any) -> Path_ | None:
         else:
             return None
     return tuple(path)
-
-
-def _get(data: Any, path: Path_ | list[str | int]) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data

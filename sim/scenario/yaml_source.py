@@ -77,7 +77,7 @@ class Document:
         for end in range(len(path), -1, -1):
             prefix = path[:end]
             if prefix in self.values:
-                if prefix in self.keys and isinstance(_get(self.data, prefix), (dict, list)):
+                if prefix in self.keys and isinstance(value_at(self.data, prefix), (dict, list)):
                     return self.keys[prefix]
                 return self.values[prefix]
         return Mark(self.source)
@@ -88,7 +88,8 @@ def dotted(path: Path_) -> str:
     return ".".join(printable(str(p)) for p in path)
 
 
-def _get(data: Any, path: Path_) -> Any:
+def value_at(data: Any, path: Path_ | list[str | int]) -> Any:
+    """The value at ``path`` in nested mappings and lists, or ``None`` if there is none."""
     for part in path:
         try:
             data = data[part]
