@@ -6,8 +6,10 @@
 - :mod:`~sim.engine.readiness` ISF readiness and capability
 - :mod:`~sim.engine.isis` ISIS strength, breaks and attacks
 - :mod:`~sim.engine.collapse` collapse hazard and territory
-- :mod:`~sim.engine.rules` accelerate, pause, redeploy
+- :mod:`~sim.engine.rules` and :mod:`~sim.engine.conditions` accelerate, pause, redeploy; conditions as data
 - :mod:`~sim.engine.day` the day step that ties them together
+- :mod:`~sim.engine.streams` one random stream per mechanism
+- :mod:`~sim.engine.series` the daily series, recorded cheaply
 - :mod:`~sim.engine.trial` :func:`simulate_trial`
 """
 

@@ -1,15 +1,18 @@
 """Drawdown: force elements following their schedules on the schedule clock.
 
-Every force element runs one SimPy process that walks through its waypoints in
-order. For each waypoint it waits on a trigger (a calendar moment, or conditions
-with ``not_before`` and ``deadline``), then starts a ramp from its current level to
-the waypoint's level (a step when ``ramp_days`` is 0).
+Every force element with a schedule runs one SimPy process that walks through its
+waypoints in order. For each waypoint it waits on a trigger (a calendar moment, or
+conditions with ``not_before`` and ``deadline``), then starts a ramp from its level at
+that moment to the waypoint's level (a step when ``ramp_days`` is 0). A waypoint's
+trigger is armed when the previous waypoint has started.
 
-Schedule moments and ramps run on the *schedule clock*, which equals the calendar
-until a policy rule pauses it (it stands still) or accelerates it (it runs faster).
-Triggers are checked and troop levels set once a day, at the start of the day, so
-troops are constant within a day (schedules act at day resolution). A redeployment
-abandons an element's remaining schedule and ramps it on the calendar instead.
+Schedule moments (``at``, ``not_before``, ``deadline``) and ramps run on the
+*schedule clock*, which equals the calendar day until a policy rule pauses it (it
+stands still) or accelerates it (it runs faster). Triggers are checked and troop
+levels set once a day, at the day step, so troops are constant within a day
+(schedules act at day resolution): a waypoint fires at the first day step whose
+schedule time has reached its moment. A redeployment abandons an element's remaining
+schedule and ramps it on the calendar instead.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ class ScheduleClock:
         self.paused = False
 
     def advance(self) -> None:
+        """One calendar day has passed."""
         if not self.paused:
             self.now += self.rate
 
 
 class Ramp:
-    """A linear move from ``level0`` at ``x0`` to ``level1`` at ``x1`` (clock or calendar)."""
+    """A linear move from ``level0`` at ``x0`` to ``level1`` at ``x1``.
+
+    ``x`` is schedule time if ``on_schedule``, else the calendar day. ``x1 == x0`` is a step.
+    """
 
     __slots__ = ("on_schedule", "x0", "level0", "x1", "level1")
 
@@ -47,12 +54,17 @@ class Ramp:
         self.x0, self.level0, self.x1, self.level1 = x0, level0, x1, level1
 
     def level(self, schedule_now: float, calendar_now: float) -> float:
+        """The level at this moment (``level1`` from ``x1`` on)."""
         x = schedule_now if self.on_schedule else calendar_now
         if x >= self.x1:
             return self.level1
         if x <= self.x0:
             return self.level0
         return self.level0 + (self.level1 - self.level0) * (x - self.x0) / (self.x1 - self.x0)
+
+    def done(self, schedule_now: float, calendar_now: float) -> bool:
+        """True once the ramp has reached its end level."""
+        return (schedule_now if self.on_schedule else calendar_now) >= self.x1
 
 
 class Element:
@@ -71,7 +83,17 @@ class Element:
         "abandoned",
     )
 
-    def __init__(self, key, index, base, in_iraq, bilateral, trainer_share, enabler_share, troops):
+    def __init__(
+        self,
+        key: str,
+        index: int,
+        base: int,
+        in_iraq: bool,
+        bilateral: bool,
+        trainer_share: float,
+        enabler_share: float,
+        troops: float,
+    ):
         self.key = key
         self.index = index
         self.base = base
@@ -79,12 +101,22 @@ class Element:
         self.bilateral = bilateral
         self.trainer_share = trainer_share
         self.enabler_share = enabler_share
-        self.troops = troops
+        self.troops = troops  # today's level, set by the day step
         self.ramp: Ramp | None = None
-        self.abandoned = False
+        self.abandoned = False  # redeployed: the rest of the schedule no longer applies
 
-    def move(self, ramp: Ramp) -> None:
-        self.ramp = ramp
+    def level(self, schedule_now: float, calendar_now: float) -> float:
+        """The level the element's current ramp gives at this moment."""
+        return self.troops if self.ramp is None else self.ramp.level(schedule_now, calendar_now)
+
+    def move(
+        self, on_schedule: bool, schedule_now: float, calendar_now: float, length: float, level1: float
+    ) -> None:
+        """Start, now, a ramp of ``length`` days to ``level1`` on the schedule clock (or the
+        calendar), from the level the current ramp gives now."""
+        level0 = self.level(schedule_now, calendar_now)
+        x0 = schedule_now if on_schedule else calendar_now
+        self.ramp = Ramp(on_schedule, x0, level0, x0 + length, level1)
 
     def update(self, schedule_now: float, calendar_now: float) -> bool:
         """Set today's troops from the ramp; True while the ramp is still under way."""
@@ -92,54 +124,61 @@ class Element:
         if ramp is None:
             return False
         self.troops = ramp.level(schedule_now, calendar_now)
-        if (schedule_now if ramp.on_schedule else calendar_now) >= ramp.x1:
+        if ramp.done(schedule_now, calendar_now):
             self.ramp = None
             return False
         return True
 
 
 class Triggers:
-    """Pending waypoint triggers, checked once a day against the schedule clock."""
+    """Pending waypoint triggers, checked at the day step against the schedule clock."""
 
     def __init__(self, env: simpy.Environment, clock: ScheduleClock):
         self.env = env
         self.clock = clock
-        self._pending: list[tuple[simpy.Event, float, TrackedWhen | None, float, float]] = []
+        self._pending: list[tuple[simpy.Event, float, TrackedWhen | None, float]] = []
+        self.next_check = math.inf  # schedule time before which no trigger can fire
 
     def at(self, moment: float) -> simpy.Event:
-        """An event that fires on the first day the schedule clock reaches ``moment``."""
+        """An event that fires on the first day step the schedule clock reaches ``moment``."""
         event = self.env.event()
-        self._pending.append((event, moment, None, moment, math.inf))
+        self._pending.append((event, moment, None, math.inf))
+        self.next_check = min(self.next_check, moment)
         return event
 
     def when(self, watch: TrackedWhen, not_before: float, deadline: float) -> simpy.Event:
         """An event that fires when ``watch`` holds (not before ``not_before``) or at
-        ``deadline``; its value says which ("conditions" or "deadline")."""
+        ``deadline``; its value says which (``"conditions"`` or ``"deadline"``)."""
         event = self.env.event()
-        self._pending.append((event, not_before, watch, not_before, deadline))
+        self._pending.append((event, not_before, watch, deadline))
+        self.next_check = min(self.next_check, not_before, deadline)
         return event
 
     def check(self) -> bool:
         """Fire every due trigger; True if any fired (their processes must run today)."""
-        if not self._pending:
-            return False
         now = self.clock.now
+        if now < self.next_check:
+            return False
         keep = []
         fired = False
+        next_check = math.inf
         for item in self._pending:
-            event, moment, watch, not_before, deadline = item
+            event, moment, watch, deadline = item
             if watch is None:
                 due, why = now >= moment, "calendar"
             elif now >= deadline:
                 due, why = True, "deadline"
             else:
-                due, why = now >= not_before and watch.holds(), "conditions"
+                due, why = now >= moment and watch.holds(), "conditions"
             if due:
                 event.succeed(why)
                 fired = True
             else:
                 keep.append(item)
+                # A conditions-based trigger past its not_before is checked every day.
+                next_check = min(next_check, moment, deadline)
         self._pending = keep
+        self.next_check = next_check
         return fired
 
 
@@ -147,7 +186,7 @@ def drawdown(
     element: Element,
     plan: list[tuple[Callable[[], simpy.Event], float, float]],
     clock: ScheduleClock,
-    record,
+    record: Callable[..., None],
 ) -> Generator[simpy.Event, object, None]:
     """The process of one force element.
 
@@ -155,9 +194,9 @@ def drawdown(
     the ramp length in schedule days. Ends early if the element is redeployed.
     """
     for make_trigger, target, ramp_days in plan:
-        yield make_trigger()
+        trigger = make_trigger()
+        yield trigger
         if element.abandoned:
             return
-        start = clock.now
-        element.move(Ramp(True, start, element.troops, start + ramp_days, target))
+        element.move(True, clock.now, trigger.env.now, ramp_days, target)
         record("waypoint", base=element.index, value=target)

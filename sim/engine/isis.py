@@ -6,11 +6,17 @@ coalition strikes::
     dS/dt = g * S * (1 - S / K) - (m_isf * C + m_air * E) * S  =  a * S - b * S^2
 
 with ``a = g - m_isf * C - m_air * E`` and ``b = g / K``; C is ISF capability and E the
-share of reference enablers present (air strikes need intelligence and aircraft).
-With C and E constant over a day this Bernoulli equation has the exact solution used
-by :func:`step_strength`. Breaks (Poisson events) add fighters; ISIS attacks arrive
-as a Poisson process with rate ``attacks_per_fighter_per_day * S``, constant within a
-day, so a day's count is Poisson and its times are uniform within the day.
+share of reference enablers present, ``min(1, enablers / reference_enablers)`` (air
+strikes need intelligence and aircraft). With C and E held at their values at the
+start of a day, this Bernoulli equation has the exact one-day solution used by
+:func:`step_strength`. Breaks (a Poisson process, :func:`breakouts`) add fighters at
+the next day step.
+
+ISIS attacks arrive as a Poisson process whose rate ``attacks_per_fighter_per_day * S``
+is held at the day's starting strength over the day, so a day's count is Poisson and
+the times are uniform within the day. :class:`IsisAttacks` draws them exactly by a
+change of time: attacks fall where the integrated rate crosses the points of a
+unit-rate Poisson process (gaps of one standard exponential each).
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from sim.engine.streams import Buffered
+from sim.engine.result import KIND
+from sim.engine.streams import exponentials
 from sim.engine.world import World
+
+ISIS_ATTACK = KIND["isis_attack"]
 
 
 def step_strength(strength: float, a: float, b: float, days: float = 1.0) -> float:
@@ -35,6 +44,36 @@ def step_strength(strength: float, a: float, b: float, days: float = 1.0) -> flo
     return a * strength * growth / (a + b * strength * (growth - 1.0))
 
 
+class IsisAttacks:
+    """ISIS attack times, drawn day by day by a change of time.
+
+    The day step keeps the integrated attack rate so far (expected attacks since the
+    start, the "ISIS clock"); ``next_at`` is the value of that clock at which the next
+    attack happens. The day step calls :meth:`day` only on days that reach it.
+    """
+
+    __slots__ = ("world", "next_at", "_gaps")
+
+    def __init__(self, world: World, rng: np.random.Generator):
+        self.world = world
+        self._gaps = exponentials(rng, 64)
+        self.next_at = next(self._gaps)
+
+    def day(self, day: int, start: float, rate_per_day: float) -> int:
+        """Log the attacks of the day that ends at ``day``, over which the ISIS clock runs
+        from ``start`` at ``rate_per_day`` (> 0); return their number."""
+        end = start + rate_per_day
+        count = 0
+        log = self.world.log
+        while self.next_at <= end:
+            log.extend(
+                (day - 1 + (self.next_at - start) / rate_per_day, ISIS_ATTACK, -1, -1, False, 0, 0, 0.0)
+            )
+            count += 1
+            self.next_at += next(self._gaps)
+        return count
+
+
 def breakouts(
     world: World, per_year: float, fighters: float, rng: np.random.Generator
 ) -> Generator[simpy.Event, object, None]:
@@ -42,37 +81,13 @@ def breakouts(
     rate_per_day = per_year / 365.25
     if rate_per_day <= 0.0:
         return
-    wait = Buffered(rng, exponential=True, block=64)
+    waits = exponentials(rng, 16)
     env = world.env
+    horizon = float(world.days)
     while True:
-        yield env.timeout(wait() / rate_per_day)
-        world.breakouts += 1
+        wait = next(waits) / rate_per_day
+        if env.now + wait >= horizon:
+            return  # the next break would come after the last day step
+        yield env.timeout(wait)
         world.breakout_fighters_today += fighters
         world.record("breakout", value=fighters)
-
-
-def poisson(mean: float, uniform: Buffered) -> int:
-    """A Poisson count: by inversion of one uniform draw for the small daily means of
-    ISIS attacks, from NumPy's generator of the same stream for large means."""
-    if mean > 30.0:
-        return int(uniform.rng.poisson(mean))
-    u = uniform()
-    probability = math.exp(-mean)
-    cumulative = probability
-    count = 0
-    while u > cumulative and probability > 0.0:
-        count += 1
-        probability *= mean / count
-        cumulative += probability
-    return count
-
-
-def isis_attacks(world: World, rate_per_day: float, uniform: Buffered, day: int) -> int:
-    """Draw and log the ISIS attacks of the day that ends at ``day``; returns their count."""
-    if rate_per_day <= 0.0:
-        return 0
-    count = poisson(rate_per_day, uniform)
-    if count:
-        for offset in sorted(uniform() for _ in range(count)):
-            world.record("isis_attack", time=day - 1 + offset)
-    return count

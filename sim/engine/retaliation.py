@@ -2,13 +2,19 @@
 
 A strike is planned once ``attacks_per_strike`` attacks have happened since the last
 strike, or (a *major* strike) after an attack that kills. It takes place
-``delay_days`` later, rounded up to a whole day and no sooner than ``min_gap_days``
-after the previous strike; one strike is pending at a time (a death upgrades a
-pending routine strike to a major one). A strike answering an attack in Iraq lands
-on Iraqi soil with probability ``share_in_iraq`` and then raises political pressure.
-Each strike then deters (tension falls by the deterrence factor for a while) with
-the deterrence probability (higher for a major strike), or else escalates with the
-escalation probability.
+``delay_days`` after the attack that triggered it, rounded up to a whole day, never on
+the day of the attack's own day step or earlier, and no sooner than ``min_gap_days``
+after the previous strike. One strike is pending at a time: a death while a routine
+strike is pending makes it a major one (aimed at the killing attack's base) without
+moving its day, and the attack count restarts at each strike.
+
+A strike answering an attack in Iraq lands on Iraqi soil with probability
+``share_in_iraq`` and then raises political pressure (one answering an attack in
+Syria stays in Syria). Each strike then deters (tension is multiplied by the
+deterrence factor for its duration) with the deterrence probability (higher for a
+major strike), or else escalates with the escalation probability. Every strike takes
+exactly three draws from the retaliation stream, used or not, so that one strike's
+outcome never shifts the next one's draws.
 """
 
 from __future__ import annotations
@@ -17,12 +23,23 @@ import math
 
 import numpy as np
 
-from sim.engine.streams import Buffered
+from sim.engine.streams import uniforms
 from sim.engine.tension import Tension
 from sim.engine.world import World
 
 
 class Retaliation:
+    """The retaliation policy of one trial.
+
+    Args:
+        world: the trial's state (pressure and the log are updated on it).
+        params: the scenario's ``retaliation`` section (numbers, not distributions).
+        pressure_per_strike: pressure added by a strike on Iraqi soil.
+        base_in_syria: per base index, whether the base is in Syria.
+        tension: the tension state, which deterrence and escalation episodes change.
+        rng: the ``retaliation`` stream.
+    """
+
     def __init__(
         self,
         world: World,
@@ -33,65 +50,72 @@ class Retaliation:
         rng: np.random.Generator,
     ):
         self.world = world
-        self.enabled = params.enabled
+        self.enabled = bool(params.enabled)
         self.attacks_per_strike = float(params.attacks_per_strike)
-        self.after_deaths = params.strike_after_deaths
+        self.after_deaths = bool(params.strike_after_deaths)
         self.delay_days = float(params.delay_days)
         self.min_gap_days = float(params.min_gap_days)
         self.share_in_iraq = float(params.share_in_iraq)
-        self.deterrence = params.deterrence
+        self.deterrence = (
+            float(params.deterrence.probability),
+            float(params.deterrence.factor),
+            float(params.deterrence.duration_days),
+        )
         self.major_deterrence = float(params.major_deterrence_probability)
-        self.escalation = params.escalation
+        self.escalation = (
+            float(params.escalation.probability),
+            float(params.escalation.factor),
+            float(params.escalation.duration_days),
+        )
         self.pressure_per_strike = pressure_per_strike
         self.base_in_syria = base_in_syria
         self.tension = tension
-        self.draw = Buffered(rng)
-        self.since_last = 0
-        self.last_day = -math.inf
-        self.pending: list | None = None  # [day, major, base]
+        self._draws = uniforms(rng, 64)
+        self.since_last = 0  # attacks since the last strike
+        self.last_day = -math.inf  # day of the last strike
+        self.next_day = math.inf  # day of the pending strike (inf: none pending)
+        self.major = False  # the pending strike is a major one
+        self.base = -1  # the base whose attack the pending strike answers
 
     def on_attack(self, base: int, killed: int) -> None:
         """Count an attack (called by the militia process) and plan a strike if due."""
-        if not self.enabled:
-            return
         self.since_last += 1
-        major = killed > 0 and self.after_deaths
-        if self.pending is not None:
-            if major:
-                self.pending[1] = True
-                self.pending[2] = base
-            return
-        if major or self.since_last >= self.attacks_per_strike:
-            now = self.world.env.now
-            earliest = max(now + self.delay_days, self.last_day + self.min_gap_days)
-            self.pending = [max(math.ceil(earliest), self.world.day + 1), major, base]
+        if killed and self.after_deaths:
+            if self.next_day != math.inf:
+                self.major, self.base = True, base
+                return
+            self._plan(base, True)
+        elif self.since_last >= self.attacks_per_strike and self.next_day == math.inf:
+            self._plan(base, False)
+
+    def _plan(self, base: int, major: bool) -> None:
+        world = self.world
+        earliest = max(world.env.now + self.delay_days, self.last_day + self.min_gap_days)
+        self.next_day = max(math.ceil(earliest), world.day + 1)
+        self.major, self.base = major, base
 
     def on_day(self, day: int) -> None:
-        """Carry out the pending strike if it is due today."""
-        if self.pending is not None and self.pending[0] <= day:
-            _, major, base = self.pending
-            self.pending = None
-            self.strike(day, major, base)
+        """Carry out the pending strike if it is due today (called by the day step)."""
+        if self.next_day <= day:
+            self.next_day = math.inf
+            self.strike(day, self.major, self.base)
 
     def strike(self, day: int, major: bool, base: int) -> None:
+        """A strike today answering an attack on ``base``."""
         world = self.world
-        draw = self.draw
-        in_iraq_draw, deter_draw, escalate_draw = draw(), draw(), draw()
-        world.strikes += 1
+        draws = self._draws
+        in_iraq_draw, deter_draw, escalate_draw = next(draws), next(draws), next(draws)
         self.since_last = 0
         self.last_day = day
         in_iraq = not self.base_in_syria[base] and in_iraq_draw < self.share_in_iraq
         if in_iraq:
             world.pressure += self.pressure_per_strike
-        world.record("strike", base=base, intercepted=in_iraq, value=1.0 if major else 0.0)
-        deter = self.major_deterrence if major else float(self.deterrence.probability)
-        if deter_draw < deter:
-            world.deterrence_episodes += 1
-            factor = float(self.deterrence.factor)
-            self.tension.episode(day, factor, float(self.deterrence.duration_days))
-            world.record("deterrence", value=factor)
-        elif escalate_draw < float(self.escalation.probability):
-            world.escalation_episodes += 1
-            factor = float(self.escalation.factor)
-            self.tension.episode(day, factor, float(self.escalation.duration_days))
-            world.record("escalation", value=factor)
+        world.record("strike", base, -1, in_iraq, 0, 0, 1.0 if major else 0.0)
+        deter_probability, deter_factor, deter_days = self.deterrence
+        escalate_probability, escalate_factor, escalate_days = self.escalation
+        if deter_draw < (self.major_deterrence if major else deter_probability):
+            self.tension.episode(day, deter_factor, deter_days)
+            world.record("deterrence", value=deter_factor)
+        elif escalate_draw < escalate_probability:
+            self.tension.episode(day, escalate_factor, escalate_days)
+            world.record("escalation", value=escalate_factor)

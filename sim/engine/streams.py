@@ -1,25 +1,56 @@
-"""Independent random streams, one per mechanism, spawned from a trial's seed.
+"""Independent random streams, one per mechanism, all seeded from a trial's seed.
 
-Each stream is a NumPy ``Generator`` whose ``SeedSequence`` extends the trial's own
-spawn key with a stable code for the stream's name. Changing how one mechanism draws
-(its parameters, or how many numbers it takes) therefore never moves another
-mechanism's numbers, and adding a new stream leaves the old ones as they were.
+A trial's seed is a NumPy ``SeedSequence`` (the Monte Carlo layer passes
+``SeedSequence(run_seed, spawn_key=(trial,))``). The engine asks it once for a block
+of well-mixed 64-bit words and gives each stream of :data:`STREAMS` its own four
+words as the state and increment of a PCG64 generator. The words of stream ``j`` are
+always the same positions of the block (SeedSequence output is prefix-stable), so:
 
-Draws that happen per event are taken from blocks drawn in advance
-(:class:`Buffered`), which keeps NumPy's per-call overhead out of the event loop.
+- the same seed gives the same streams, bit for bit, on any machine;
+- each mechanism's draws are independent of every other mechanism's: changing how
+  one mechanism draws (its parameters, or how many numbers it takes) never moves
+  another mechanism's numbers;
+- a new stream appended to :data:`STREAMS` leaves the existing ones as they were.
+
+Seeding every stream from one block costs a fraction of building one ``SeedSequence``
+per stream, which matters because it happens once per trial.
+
+Draws that happen one at a time in the event loop come from :func:`uniforms`,
+:func:`exponentials` and :func:`uniform_rows`: iterators over blocks drawn in advance, so that taking a number
+is a C-level ``next()`` rather than a NumPy call (whose overhead would dwarf the
+number). The values are exactly those of drawing the blocks one after another.
 """
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Iterator
+from itertools import chain
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 SeedLike = int | np.random.SeedSequence
 
+STREAMS = (
+    "parameters",  # uncertain parameters of a scenario passed to simulate_trial unfixed
+    "militia.timing",  # candidate times and thinning of the Hawkes process
+    "militia.attacks",  # base, weapon, interception, wounded and killed of each attack
+    "retaliation",  # where a strike lands, deterrence, escalation
+    "isis",  # ISIS attack times
+    "isis.breakouts",  # prison and camp breaks
+    "collapse",  # when the summed collapse hazard runs out
+)
+"""The streams of a trial, in the order their seeds are taken (append only)."""
+
+_WORDS = 4  # 64-bit words per PCG64 seed: 128-bit state and 128-bit increment
+
 
 def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
-    """A trial's seed as a ``SeedSequence`` (an int becomes ``SeedSequence(int)``)."""
+    """A trial's seed as a ``SeedSequence`` (an int becomes ``SeedSequence(int)``).
+
+    Raises:
+        ValueError: for a negative, boolean, float or non-integer seed.
+    """
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, (bool, float)) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -27,43 +58,57 @@ def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
+def trial_streams(seed: SeedLike) -> dict[str, np.random.Generator]:
+    """Every stream of :data:`STREAMS` of the trial with this seed, by name."""
+    words = seed_sequence(seed).generate_state(_WORDS * len(STREAMS), np.uint64)
+    return {
+        name: np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i : _WORDS * (i + 1)])))
+        for i, name in enumerate(STREAMS)
+    }
+
+
 def stream(seed: SeedLike, name: str) -> np.random.Generator:
-    """The generator of the named stream of the trial with this seed."""
-    parent = seed_sequence(seed)
-    child = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, zlib.crc32(name.encode())))
-    return np.random.Generator(np.random.PCG64(child))
+    """The named stream of the trial with this seed (one of :data:`STREAMS`).
 
-
-class Buffered:
-    """Uniform [0, 1) and standard exponential draws, taken from pre-drawn blocks.
-
-    One instance per stream and per kind of draw keeps the sequence of each kind
-    independent of how many draws of the other kind were taken.
+    Raises:
+        ValueError: for a name not in :data:`STREAMS`.
     """
+    if name not in STREAMS:
+        raise ValueError(f"expected a stream name among {', '.join(STREAMS)}, found {name!r}")
+    i = STREAMS.index(name)
+    words = seed_sequence(seed).generate_state(_WORDS * (i + 1), np.uint64)
+    return np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i :])))
 
-    __slots__ = ("_rng", "_exponential", "_block", "_buffer", "_next")
 
-    def __init__(self, rng: np.random.Generator, *, exponential: bool = False, block: int = 1024):
-        self._rng = rng
-        self._exponential = exponential
-        self._block = block
-        self._buffer: list[float] = []
-        self._next = 0
+class _Words(ISeedSequence):
+    """Seed words already drawn from a ``SeedSequence``, handed to a bit generator."""
 
-    @property
-    def rng(self) -> np.random.Generator:
-        """The underlying generator (for the rare draw that is not uniform or exponential)."""
-        return self._rng
+    def __init__(self, words: np.ndarray):
+        self._words = words
 
-    def __call__(self) -> float:
-        i = self._next
-        if i == len(self._buffer):
-            draws = (
-                self._rng.standard_exponential(self._block)
-                if self._exponential
-                else self._rng.random(self._block)
-            )
-            self._buffer = draws.tolist()
-            i = 0
-        self._next = i + 1
-        return self._buffer[i]
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        words = self._words if np.dtype(dtype) == np.uint64 else self._words.view(np.uint32)
+        if n_words > len(words):
+            raise ValueError(f"expected at most {len(words)} words to be asked for, found {n_words}")
+        return words[:n_words]
+
+
+def uniforms(rng: np.random.Generator, block: int = 1024) -> Iterator[float]:
+    """Uniform [0, 1) draws of ``rng`` as an endless iterator (take one with ``next``)."""
+    return chain.from_iterable(_blocks(rng.random, block))
+
+
+def exponentials(rng: np.random.Generator, block: int = 1024) -> Iterator[float]:
+    """Standard exponential draws (mean 1) of ``rng`` as an endless iterator."""
+    return chain.from_iterable(_blocks(rng.standard_exponential, block))
+
+
+def uniform_rows(rng: np.random.Generator, width: int, block: int = 128) -> Iterator[list[float]]:
+    """Rows of ``width`` uniform [0, 1) draws of ``rng`` as an endless iterator: one
+    ``next`` gives the numbers of one event that always takes ``width`` of them."""
+    return chain.from_iterable(_blocks(lambda n: rng.random((n, width)), block))
+
+
+def _blocks(draw, block: int) -> Iterator[list]:
+    while True:
+        yield draw(block).tolist()

@@ -3,66 +3,83 @@
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 import simpy
+from pydantic import BaseModel
 
 from sim.engine import isis
 from sim.engine.conditions import Conditions
 from sim.engine.day import DayStep
 from sim.engine.drawdown import Element, ScheduleClock, Triggers, drawdown
+from sim.engine.isis import IsisAttacks
 from sim.engine.militia import Militia
-from sim.engine.result import EVENT_DTYPE, SERIES, WEAPONS, TrialResult
+from sim.engine.result import EVENT_DTYPE, KIND, SERIES, WEAPONS, TrialResult
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
-from sim.engine.streams import SeedLike, seed_sequence, stream
+from sim.engine.series import Recorder
+from sim.engine.streams import SeedLike, trial_streams
 from sim.engine.tension import Tension
 from sim.engine.world import World
-from sim.scenario.sampling import draw_parameters, fix, uncertain_parameters
+from sim.scenario.distributions import _Dist
+from sim.scenario.sampling import draw_parameters, fix
 
 
 def simulate_trial(params, seed: SeedLike) -> TrialResult:
     """Simulate one trial of a scenario, event by event.
 
     Args:
-        params: a :class:`sim.Scenario`. Parameters still written as distributions are
-            drawn from the trial's own ``parameters`` stream first; Monte Carlo runs pass
-            scenarios whose values were already drawn (see :func:`sim.scenario.sampling.fix`).
+        params: a :class:`sim.scenario.schema.Scenario`. Parameters still written as
+            distributions are drawn from the trial's own ``parameters`` stream first;
+            Monte Carlo runs pass scenarios whose values were already drawn (see
+            :func:`sim.scenario.sampling.fix`).
         seed: a non-negative integer or a ``numpy.random.SeedSequence``. Each mechanism
-            (militia timing, targeting and damage, retaliation, ISIS, collapse) draws from
-            its own stream spawned from it, so the same seed gives the same trial, bit for
-            bit, and changing one mechanism leaves the others' draws as they were.
+            (militia timing, militia attacks, retaliation, ISIS attacks, breaks, collapse)
+            draws from its own stream seeded from it (:mod:`sim.engine.streams`), so the
+            same seed gives the same trial, bit for bit, and changing one mechanism leaves
+            the others' draws as they were.
+
+    Raises:
+        ValueError: for a seed that is not a non-negative integer or a SeedSequence.
 
     Returns:
         A :class:`TrialResult` with scalar outcomes, daily series, the event log and the
         number of SimPy events processed.
+
+    Example:
+        >>> result = simulate_trial(scenario, 7)  # doctest: +SKIP
+        >>> result.outcomes["militia_attacks"], result.series_of("troops")[-1]  # doctest: +SKIP
     """
-    sequence = seed_sequence(seed)
-    if uncertain_parameters(params):
-        own = int(stream(sequence, "parameters").integers(2**63))
+    streams = trial_streams(seed)
+    if _has_distribution(params):
+        own = int(streams["parameters"].integers(2**63))
         params = fix(params, {path: draws[0] for path, draws in draw_parameters(params, 1, own).items()})
-    return _Trial(params, sequence).run()
+    return _Trial(params, streams).run()
 
 
 class _Trial:
-    def __init__(self, scenario, sequence: np.random.SeedSequence):
+    """The objects of one trial, wired together."""
+
+    def __init__(self, scenario, streams: dict[str, np.random.Generator]):
         self.scenario = scenario
-        self.env = simpy.Environment()
+        self.env = env = simpy.Environment()
         days = scenario.days
         base_keys = list(scenario.bases)
         self.base_keys = base_keys
-        world = self.world = World(self.env, days, len(base_keys), len(WEAPONS))
+        world = self.world = World(env, days, len(base_keys))
         world.readiness = float(scenario.isf.readiness)
         world.isis_strength = float(scenario.isis.strength)
         world.pressure = float(scenario.pressure.initial)
 
         in_syria = [scenario.bases[key].region == "syria" for key in base_keys]
+        base_index = {key: i for i, key in enumerate(base_keys)}
         self.elements = [
             Element(
                 key,
                 i,
-                base_keys.index(force.base),
-                not in_syria[base_keys.index(force.base)],
+                base_index[force.base],
+                not in_syria[base_index[force.base]],
                 force.bilateral,
                 float(force.roles.trainers),
                 float(force.roles.enablers),
@@ -71,10 +88,11 @@ class _Trial:
             for i, (key, force) in enumerate(scenario.forces.items())
         ]
         self.clock = ScheduleClock()
-        self.triggers = Triggers(self.env, self.clock)
+        self.triggers = Triggers(env, self.clock)
         self.conditions = Conditions(world)
         by_key = {element.key: element for element in self.elements}
         self.rules = Rules(world, scenario.rules, self.conditions, self.clock, by_key)
+        self.plans = [self._plan(force) for force in scenario.forces.values()]
         ten = scenario.tension
         schedule = [(math.ceil(float(scenario.day_of(p.at))), float(p.level)) for p in ten.schedule]
         self.tension = Tension(world, float(ten.initial), schedule, float(ten.cap))
@@ -84,27 +102,18 @@ class _Trial:
             float(scenario.pressure.per_strike_in_iraq),
             in_syria,
             self.tension,
-            stream(sequence, "retaliation"),
+            streams["retaliation"],
         )
-        per_death = float(scenario.pressure.per_coalition_death)
-        retaliate = self.retaliation.on_attack
-
-        def on_attack(base: int, killed: int) -> None:
-            if killed:
-                world.pressure += per_death * killed
-            retaliate(base, killed)
-
         self.militia = Militia(
             world,
             scenario.militia,
             [scenario.bases[key] for key in base_keys],
-            on_attack,
-            stream(sequence, "militia.timing"),
-            stream(sequence, "militia.targeting"),
-            stream(sequence, "militia.damage"),
+            float(scenario.pressure.per_coalition_death),
+            self.retaliation.on_attack if self.retaliation.enabled else None,
+            streams["militia.timing"],
+            streams["militia.attacks"],
         )
-        self.series_names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)
-        self.series = np.empty((days + 1, len(self.series_names)))  # row per day while running
+        self.recorder = Recorder(days, len(self.elements))
         self.day_step = DayStep(
             world,
             scenario,
@@ -115,14 +124,19 @@ class _Trial:
             self.rules,
             self.tension,
             self.retaliation,
-            self.series,
-            stream(sequence, "isis"),
-            stream(sequence, "collapse"),
+            self.militia,
+            IsisAttacks(world, streams["isis"]),
+            float(streams["collapse"].standard_exponential()),
+            self.recorder,
         )
-        self.breakout_rng = stream(sequence, "isis.breakouts")
+        self.breakout_rng = streams["isis.breakouts"]
 
     def _plan(self, force) -> list:
-        """Per waypoint: a factory of its trigger, its level and its ramp length."""
+        """Per waypoint: a factory of its trigger, its level and its ramp length.
+
+        Conditions are registered here, before the run, so that they are counted from
+        day 0 whichever waypoint is current.
+        """
         scenario, triggers, conditions = self.scenario, self.triggers, self.conditions
         plan = []
         for waypoint in force.schedule:
@@ -148,12 +162,19 @@ class _Trial:
         return plan
 
     def run(self) -> TrialResult:
+        """Simulate the trial and collect its result."""
+        return self.result(self.simulate())
+
+    def simulate(self) -> int:
+        """Run SimPy to the horizon; return the number of events processed."""
         env, world, scenario = self.env, self.world, self.scenario
-        # Order matters: processes that wait for the first day must exist before the day step.
-        for element, force in zip(self.elements, scenario.forces.values(), strict=True):
-            if force.schedule:
-                env.process(drawdown(element, self._plan(force), self.clock, world.record))
-        env.process(self.militia.process())
+        # Order matters: the militia must be waiting before the day step first sets its
+        # rate (it interrupts the militia's wait), and the drawdown processes must have
+        # armed their first triggers before day 0's are checked.
+        self.militia.start()
+        for element, plan in zip(self.elements, self.plans, strict=True):
+            if plan:
+                env.process(drawdown(element, plan, self.clock, world.record))
         ii = scenario.isis
         env.process(
             isis.breakouts(
@@ -161,58 +182,120 @@ class _Trial:
             )
         )
         finished = env.process(self.day_step.process())
-        n_events = _run_counting(env, finished)
+        return _run_counting(env, finished)
+
+    def result(self, n_events: int) -> TrialResult:
+        """The outcomes, series and event log of the simulated trial."""
+        events = _event_array(self.world.log)
+        series = self.recorder.assemble(events)
+        names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)
         return TrialResult(
-            outcomes=self._outcomes(),
-            series=np.ascontiguousarray(self.series.T),
-            series_names=self.series_names,
-            events=_event_array(world.log),
+            outcomes=self._outcomes(series, events),
+            series=series,
+            series_names=names,
+            events=events,
             n_events=n_events,
         )
 
-    def _outcomes(self) -> dict[str, float]:
+    def _outcomes(self, series: np.ndarray, events: np.ndarray) -> dict[str, float]:
+        """The scalar outcomes, from the event log, the series and the final state."""
         world, day_step = self.world, self.day_step
+        row = {name: len(self.elements) + i for i, name in enumerate(SERIES)}
+        end = series[:, -1].tolist()  # the cumulative counts at the horizon
+        kinds = events["kind"]
+        counts = np.bincount(kinds, minlength=len(KIND)).tolist()
+        # np.compress: much faster than a boolean index on a structured array.
+        attacks = np.compress(kinds == KIND["attack"], events)
         outcomes = {
-            "militia_attacks": float(world.attacks),
-            "interceptions": float(world.interceptions),
-            "wounded": float(world.wounded),
-            "killed": float(world.killed),
-            "strikes": float(world.strikes),
-            "deterrence_episodes": float(world.deterrence_episodes),
-            "escalation_episodes": float(world.escalation_episodes),
-            "isis_attacks": float(world.isis_attacks),
-            "breakouts": float(world.breakouts),
-            "peak_isis_strength": day_step.peak_isis,
+            "militia_attacks": end[row["attacks"]],
+            "interceptions": float(np.count_nonzero(attacks["intercepted"])),
+            "wounded": end[row["wounded"]],
+            "killed": end[row["killed"]],
+            "strikes": end[row["strikes"]],
+            "deterrence_episodes": float(counts[KIND["deterrence"]]),
+            "escalation_episodes": float(counts[KIND["escalation"]]),
+            "isis_attacks": end[row["isis_attacks"]],
+            "breakouts": float(counts[KIND["breakout"]]),
+            "peak_isis_strength": float(series[row["isis_strength"]].max()),
             "final_isis_strength": world.isis_strength,
             "collapse": 0.0 if world.collapse_day is None else 1.0,
             "collapse_day": math.nan if world.collapse_day is None else world.collapse_day,
-            "peak_territory": day_step.peak_territory,
+            "peak_territory": float(series[row["territory"]].max()),
             "final_territory": world.territory,
             "final_readiness": world.readiness,
             "final_capability": world.capability,
-            "min_capability": day_step.min_capability,
+            "min_capability": float(series[row["capability"]].min()),
             "exit_day": day_step.exit_day,
-            "troop_days": day_step.troop_days,
+            # Exposure: troops present on each day from day 0 to the last full day.
+            "troop_days": float(series[row["troops"], :-1].sum()),
         }
-        for key, count in zip(self.base_keys, world.attacks_at, strict=True):
+        by_base = np.bincount(attacks["base"], minlength=len(self.base_keys)).tolist()
+        for key, count in zip(self.base_keys, by_base, strict=True):
             outcomes[f"attacks_at:{key}"] = float(count)
-        for weapon, count in zip(WEAPONS, world.attacks_by, strict=True):
+        by_weapon = np.bincount(attacks["weapon"], minlength=len(WEAPONS)).tolist()
+        for weapon, count in zip(WEAPONS, by_weapon, strict=True):
             outcomes[f"attacks_by:{weapon}"] = float(count)
         for name, fired in self.rules.fired.items():
             outcomes[f"rule:{name}"] = 1.0 if fired else 0.0
         return outcomes
 
 
+_PLAIN = (float, int, str, bool, type(None))
+
+
+def _has_distribution(node) -> bool:
+    """True if any parameter of the scenario is still a distribution.
+
+    The same question as ``bool(sim.scenario.sampling.uncertain_parameters(node))``,
+    asked without building the paths, since it is asked once per trial.
+    """
+    if isinstance(node, _PLAIN):
+        return False
+    if isinstance(node, _Dist):
+        return True
+    if isinstance(node, BaseModel):
+        values = node.__dict__.values()
+    elif isinstance(node, dict):
+        values = node.values()
+    elif isinstance(node, (list, tuple)):
+        values = node
+    else:
+        return False
+    for value in values:
+        if not isinstance(value, _PLAIN) and _has_distribution(value):
+            return True
+    return False
+
+
 def _run_counting(env: simpy.Environment, until: simpy.Event) -> int:
-    """Run the environment until ``until`` is processed; return the events processed."""
-    step = env.step
-    count = 0
-    while not until.processed:
-        step()
-        count += 1
-    return count
+    """Run the environment until ``until`` is processed; return the events processed.
+
+    SimPy numbers every event it schedules; those still queued at the end were not
+    processed. (Counting this way keeps a Python counter out of the event loop.)
+    """
+    numbers = getattr(env, "_eid", None)  # SimPy's event counter (an itertools.count)
+    if numbers is None:  # not there in some SimPy version: count step by step
+        count = 0
+        while not until.processed:
+            env.step()
+            count += 1
+        return count
+    env.run(until=until)
+    return next(numbers) - len(env._queue)
 
 
-def _event_array(log: list[tuple]) -> np.ndarray:
-    events = np.array(log, dtype=EVENT_DTYPE) if log else np.empty(0, dtype=EVENT_DTYPE)
-    return events[np.argsort(events["day"], kind="stable")]
+_EVENT_CODES = "dBhb?iid"  # struct codes of EVENT_DTYPE's fields, in order
+
+
+def _event_array(log: list[float]) -> np.ndarray:
+    """The flat event log as a structured array of :data:`EVENT_DTYPE`, in time order.
+
+    ``struct`` packs the numbers straight into EVENT_DTYPE's memory layout (native
+    byte order, no padding), which is several times faster than converting tuples.
+    """
+    n = len(log) // len(_EVENT_CODES)
+    packed = struct.pack("=" + _EVENT_CODES * n, *log)
+    events = np.frombuffer(packed, dtype=EVENT_DTYPE)
+    # Logged in the order they were decided; ISIS attacks are logged at the day step
+    # that ends their day, after the militia attacks of that day.
+    return np.take(events, np.argsort(events["day"], kind="stable"))

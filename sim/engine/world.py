@@ -5,6 +5,10 @@ day by the day step (:mod:`sim.engine.day`); troops, tension and so the militia
 background rate are constant within a day and change only at day boundaries, which
 is what lets the militia process simulate its Hawkes process exactly. Moments (an
 attack, a strike, a collapse ...) are appended to the event log as they happen.
+
+Counts are not kept here: the event log holds every attack, strike and casualty, and
+the trial derives the scalar outcomes and the cumulative series from it at the end,
+so the three cannot disagree.
 """
 
 from __future__ import annotations
@@ -17,15 +21,43 @@ from sim.engine.result import KIND
 class World:
     """Mutable state of one trial. Attributes are plain floats and lists for speed."""
 
-    def __init__(self, env: simpy.Environment, days: int, n_bases: int, n_weapons: int):
+    __slots__ = (
+        "env",
+        "days",
+        "day",
+        "base_troops",
+        "target_cumulative",
+        "target_bases",
+        "troops",
+        "troops_iraq",
+        "coalition_iraq",
+        "trainers",
+        "enablers",
+        "readiness",
+        "capability",
+        "isis_strength",
+        "territory",
+        "pressure",
+        "tension",
+        "collapse_day",
+        "breakout_fighters_today",
+        "attacks_today",
+        "militia_background",
+        "log",
+    )
+
+    def __init__(self, env: simpy.Environment, days: int, n_bases: int):
         self.env = env
-        self.days = days
-        self.day = 0
+        self.days = days  # the horizon: the last day step runs at time ``days``
+        self.day = 0  # the day of the latest day step
 
         # Troops, set by the day step from the force elements, constant within a day.
         self.base_troops = [0.0] * n_bases
-        self.targets: list[tuple[float, int]] = []  # (cumulative troops, base) of manned bases
-        self.troops = 0.0  # all troops in theatre
+        # Manned bases for targeting: running totals of their troops (the last one
+        # infinite), and their indices.
+        self.target_cumulative: list[float] = []
+        self.target_bases: list[int] = []
+        self.troops = 0.0  # all troops in theatre (Iraq and Syria, coalition and bilateral)
         self.troops_iraq = 0.0
         self.coalition_iraq = 0.0  # non-bilateral troops in Iraq
         self.trainers = 0.0  # trainers in Iraq
@@ -41,29 +73,16 @@ class World:
         self.collapse_day: float | None = None
 
         # Within-day accumulators, consumed by the next day step.
-        self.isis_attacks_today = 0
         self.breakout_fighters_today = 0.0
         self.attacks_today = 0
 
-        # Counters (cumulative over the trial).
-        self.attacks = 0
-        self.interceptions = 0
-        self.wounded = 0
-        self.killed = 0
-        self.strikes = 0
-        self.deterrence_episodes = 0
-        self.escalation_episodes = 0
-        self.isis_attacks = 0
-        self.breakouts = 0
-        self.attacks_at = [0] * n_bases
-        self.attacks_by = [0] * n_weapons
-
         # The militia background rate for the current day (attacks/day).
         self.militia_background = 0.0
-        # Succeeded by the day step once the new day's troops and rates are set.
-        self.new_day = env.event()
 
-        self.log: list[tuple] = []
+        # The event log, flat: EVENT_WIDTH numbers per event in EVENT_DTYPE's field
+        # order. Flat numbers (not a tuple per event) keep the garbage collector out of
+        # a trial: floats and ints are not tracked by it, and no container is kept per event.
+        self.log: list[float] = []
 
     def record(
         self,
@@ -78,4 +97,4 @@ class World:
     ) -> None:
         """Append one event to the log (at the current time unless ``time`` is given)."""
         when = self.env.now if time is None else time
-        self.log.append((when, KIND[kind], base, weapon, intercepted, wounded, killed, value))
+        self.log.extend((when, KIND[kind], base, weapon, intercepted, wounded, killed, value))

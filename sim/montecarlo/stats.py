@@ -74,9 +74,7 @@ def wilson(successes: float, n: int, level: float = LEVEL) -> Interval:
     return Interval(p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
 
 
-def percentiles(
-    values: np.ndarray, q: tuple[float, ...] = PERCENTILES, method: str = "linear"
-) -> np.ndarray:
+def percentiles(values: np.ndarray, q: tuple[float, ...] = PERCENTILES, method: str = "linear") -> np.ndarray:
     """Percentiles ``q`` (0-100) of the finite values; ``nan`` if none.
 
     ``method`` is NumPy's: ``linear`` interpolates, ``inverted_cdf`` returns observed values.

@@ -1,0 +1,98 @@
+"""The daily series of a trial, recorded cheaply and assembled at the end.
+
+A trial's cost must stay in SimPy's event handling rather than in bookkeeping, so
+each kind of column is recorded in the cheapest way that keeps it exact:
+
+- quantities that change every day (readiness, capability, ISIS strength, territory,
+  tension, pressure) are appended, day after day, to one flat list of floats;
+- troops (per element and the derived totals) change only while an element moves, so
+  only the days on which they are set are kept, and the columns are filled forward;
+- cumulative counts (militia attacks, wounded, killed, strikes, ISIS attacks) are not
+  recorded at all: they are counted from the event log, so the two cannot disagree.
+  Column ``d`` counts the events at times up to and including ``d``: militia attacks
+  happen strictly between day steps, strikes at the day step of their day, and the
+  ISIS attacks of the day ending at ``d`` at times in ``(d - 1, d]``.
+
+Column ``d`` of every series is the state at the end of the day step of day ``d``.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from sim.engine.result import KIND
+
+DAILY = ("readiness", "capability", "isis_strength", "territory", "tension", "pressure")
+"""The series appended every day, in the order the day step appends them."""
+
+TROOP_TOTALS = ("troops", "troops_iraq", "trainers", "enablers")
+"""The troop totals recorded, after the per-element troops, whenever troops are set."""
+
+COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks")
+"""The cumulative series counted from the event log."""
+
+
+def floats(values: list[float]) -> np.ndarray:
+    """A list of Python numbers as a float64 array.
+
+    ``struct`` packs a list of floats several times faster than ``np.array`` converts
+    it, which matters for the per-day and per-event lists of every trial.
+    """
+    return np.frombuffer(struct.pack(f"{len(values)}d", *values), dtype=np.float64)
+
+
+class Recorder:
+    """Collects a trial's daily series; :meth:`assemble` returns them as one array.
+
+    Args:
+        days: the horizon; there are ``days + 1`` columns (day 0 to ``days``).
+        n_elements: the number of force elements.
+    """
+
+    __slots__ = ("days", "n_elements", "daily", "_troop_days", "_troop_rows")
+
+    def __init__(self, days: int, n_elements: int):
+        self.days = days
+        self.n_elements = n_elements
+        self.daily: list[float] = []  # len(DAILY) values per day, day after day
+        self._troop_days: list[int] = []
+        self._troop_rows: list[tuple[float, ...]] = []
+
+    def troops(self, day: int, row: tuple[float, ...]) -> None:
+        """Troops per element, then :data:`TROOP_TOTALS`, as set at the day step of ``day``."""
+        if self._troop_days and self._troop_days[-1] == day:
+            self._troop_rows[-1] = row
+        else:
+            self._troop_days.append(day)
+            self._troop_rows.append(row)
+
+    def assemble(self, events: np.ndarray) -> np.ndarray:
+        """Every series as rows, one column per day: per-element troops, then
+        :data:`TROOP_TOTALS`, then :data:`DAILY`, then :data:`COUNTS`.
+
+        ``events`` is the trial's event log in time order.
+        """
+        columns = self.days + 1
+        series = np.empty((self.n_elements + len(TROOP_TOTALS) + len(DAILY) + len(COUNTS), columns))
+        changes = np.array(self._troop_days + [columns])
+        troops = np.array(self._troop_rows, dtype=float)
+        n_troops = self.n_elements + len(TROOP_TOTALS)
+        series[:n_troops] = np.repeat(troops, np.diff(changes), axis=0).T
+        n_daily = n_troops + len(DAILY)
+        series[n_troops:n_daily] = floats(self.daily).reshape(columns, len(DAILY)).T
+
+        # Per event, what it adds to each count; running totals over the log (with a
+        # leading row of zeros), read at the last event of each day.
+        kinds = events["kind"]
+        totals = np.zeros((len(events) + 1, len(COUNTS)))
+        totals[1:, 0] = kinds == KIND["attack"]
+        totals[1:, 1] = events["wounded"]  # zero except for attacks
+        totals[1:, 2] = events["killed"]
+        totals[1:, 3] = kinds == KIND["strike"]
+        totals[1:, 4] = kinds == KIND["isis_attack"]
+        np.cumsum(totals, axis=0, out=totals)
+        last = np.searchsorted(events["day"], np.arange(columns), side="right")
+        series[n_daily:] = totals[last].T
+        return series

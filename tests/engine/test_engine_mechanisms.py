@@ -1,0 +1,616 @@
+"""Each mechanism does what docs/model.md says: schedules, conditions, rules, retaliation,
+tension, pressure, breaks, collapse and territory, and the day step's formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from engine_scenarios import poisson_militia, quiet
+
+from sim.engine import readiness as readiness_model
+from sim.engine import simulate_trial
+from sim.engine.isis import step_strength
+
+# Pressure halves every 10 days from 1.0 with nothing else going on, so conditions on
+# it hold from a day known in advance: pressure < 0.45 from day 12 on (2^-1.15 = 0.45).
+FALLING_PRESSURE = {"initial": 1.0, "half_life_days": 10.0}
+BELOW = {"all": [{"metric": "pressure", "op": "<", "value": 0.45}]}
+FIRST_DAY_BELOW = 12
+
+
+def pressure_on(day: int) -> float:
+    return 1.0 * math.exp(-math.log(2.0) / 10.0) ** day
+
+
+def test_pressure_falls_below_the_threshold_on_the_day_the_tests_assume():
+    assert pressure_on(FIRST_DAY_BELOW - 1) > 0.46 and pressure_on(FIRST_DAY_BELOW) < 0.44
+    result = simulate_trial(quiet(pressure=FALLING_PRESSURE, horizon_days=40), 0)
+    np.testing.assert_allclose(result.series_of("pressure"), [pressure_on(d) for d in range(41)], rtol=1e-12)
+
+
+def troops_of(result, element: str = "f") -> np.ndarray:
+    return result.series_of(f"troops:{element}")
+
+
+# --------------------------------------------------------------------- schedules
+
+
+def test_calendar_waypoints_by_date_and_day_give_exactly_the_scheduled_steps_and_ramps():
+    schedule = [
+        {"at": 20, "troops": 800},  # a step on day 20
+        {"at": "2024-03-01", "troops": 400, "ramp_days": 10},  # day 60, a ramp to day 70
+        {"at": 100.5, "troops": 0, "ramp_days": 4.5},  # first day step at or after 100.5
+    ]
+    scenario = quiet(
+        horizon_days=150,
+        forces={
+            "f": {
+                "base": "a",
+                "troops": 1000,
+                "roles": {"trainers": 0.2, "enablers": 0.3},
+                "schedule": schedule,
+            }
+        },
+    )
+    result = simulate_trial(scenario, 0)
+    days = np.arange(151, dtype=float)
+    expected = np.select(
+        [days < 20, days < 60, days <= 70, days < 101, days < 105.5],
+        [1000.0, 800.0, 800.0 - 400.0 * (days - 60) / 10, 400.0, 400.0 - 400.0 * (days - 101) / 4.5],
+        0.0,
+    )
+    np.testing.assert_allclose(troops_of(result), expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.series_of("troops"), expected, atol=1e-9)
+    np.testing.assert_allclose(result.series_of("trainers"), 0.2 * expected, atol=1e-9)
+    np.testing.assert_allclose(result.series_of("enablers"), 0.3 * expected, atol=1e-9)
+    waypoints = result.events_of("waypoint")
+    assert waypoints["day"].tolist() == [20.0, 60.0, 101.0]
+    assert waypoints["value"].tolist() == [800.0, 400.0, 0.0]
+    assert result.outcomes["exit_day"] == 106.0
+    assert result.outcomes["troop_days"] == pytest.approx(expected[:-1].sum())
+
+
+def test_a_waypoint_that_interrupts_a_ramp_starts_from_the_level_of_that_day():
+    schedule = [{"at": 10, "troops": 0, "ramp_days": 20}, {"at": 20, "troops": 1000, "ramp_days": 10}]
+    result = simulate_trial(
+        quiet(horizon_days=40, forces={"f": {"base": "a", "troops": 1000, "schedule": schedule}}), 0
+    )
+    troops = troops_of(result)
+    assert troops[20] == pytest.approx(500.0)  # halfway down when the second waypoint starts
+    assert troops[25] == pytest.approx(750.0)
+    assert troops[30:].tolist() == [1000.0] * 11
+
+
+def conditional(when: dict, **extra) -> dict:
+    return {"base": "a", "troops": 1000, "schedule": [{"when": when, "troops": 0, **extra}]}
+
+
+@pytest.mark.parametrize(
+    ("when", "extra", "start"),
+    [
+        # Holds from day 12; held for 5 days on day 16.
+        ({"all": [{"metric": "pressure", "op": "<", "value": 0.45, "for_days": 5}]}, {}, FIRST_DAY_BELOW + 4),
+        # Would start on day 12, but not before day 30.
+        (BELOW, {"not_before": 30}, 30),
+        # Never holds: starts at the deadline.
+        ({"any": [{"metric": "pressure", "op": ">", "value": 5.0}]}, {"deadline": "2024-02-19"}, 49),
+        # Holds at the start: starts on day 0.
+        ({"any": [{"metric": "pressure", "op": "<=", "value": 2.0}]}, {}, 0),
+        # Both must hold; the troop condition holds throughout.
+        ({"all": [{"metric": "troops", "op": ">", "value": 10}, BELOW["all"][0]]}, {}, FIRST_DAY_BELOW),
+    ],
+)
+def test_conditions_based_waypoints_wait_for_their_conditions_not_before_and_deadline(when, extra, start):
+    scenario = quiet(horizon_days=60, pressure=FALLING_PRESSURE, forces={"f": conditional(when, **extra)})
+    result = simulate_trial(scenario, 0)
+    troops = troops_of(result)
+    assert np.all(troops[:start] == 1000.0)
+    assert np.all(troops[start:] == 0.0)
+    assert result.events_of("waypoint")["day"].tolist() == [float(start)]
+
+
+def test_a_condition_must_hold_on_consecutive_days():
+    # The militia makes attacks_30d rise and fall; "attacks_30d >= 20 for 15 days" needs a run.
+    when = {"all": [{"metric": "attacks_30d", "op": ">=", "value": 20, "for_days": 15}]}
+    scenario = poisson_militia(
+        1.0, horizon_days=200, forces={"f": conditional(when)}, militia={"reference_troops": 1000.0}
+    )
+    result = simulate_trial(scenario, 5)
+    times = result.events_of("attack")["day"]
+    attacks_30d = np.array([np.sum((times > d - 30) & (times <= d)) for d in range(201)])
+    run = 0
+    expected = None
+    for day, value in enumerate(attacks_30d):
+        run = run + 1 if value >= 20 else 0
+        if run >= 15:
+            expected = day
+            break
+    assert expected is not None
+    assert result.events_of("waypoint")["day"].tolist() == [float(expected)]
+
+
+# ------------------------------------------------------------------------ rules
+
+
+def test_accelerate_runs_the_rest_of_the_schedule_faster_from_the_day_it_fires():
+    schedule = [{"at": 40, "troops": 0, "ramp_days": 10}]
+    rules = [{"action": "accelerate", "name": "pressure", "when": BELOW, "factor": 2.0}]
+    scenario = quiet(
+        horizon_days=60,
+        pressure=FALLING_PRESSURE,
+        forces={"f": {"base": "a", "troops": 1000, "schedule": schedule}},
+        rules=rules,
+    )
+    result = simulate_trial(scenario, 0)
+    # Schedule time is the day until day 12, then runs two days per day: 40 is reached
+    # on day 26, and the 10-day ramp takes 5 days.
+    troops = troops_of(result)
+    assert result.events_of("waypoint")["day"].tolist() == [26.0]
+    assert troops[25] == 1000.0 and troops[26] == 1000.0
+    assert troops[28] == pytest.approx(600.0)
+    assert troops[31] == 0.0
+    assert result.outcomes["rule:pressure"] == 1.0
+    fired = result.events_of("rule")
+    assert fired["day"].tolist() == [float(FIRST_DAY_BELOW)] and fired["value"].tolist() == [2.0]
+
+
+def test_pause_stops_the_schedule_while_its_conditions_hold():
+    schedule = [{"at": 20, "troops": 0}]
+    above = {"all": [{"metric": "pressure", "op": ">=", "value": 0.45}]}
+    scenario = quiet(
+        horizon_days=60,
+        pressure=FALLING_PRESSURE,
+        forces={"f": {"base": "a", "troops": 1000, "schedule": schedule}},
+        rules=[{"action": "pause", "name": "hold", "when": above}],
+    )
+    result = simulate_trial(scenario, 0)
+    # Paused at the day steps of days 0 to 11, so schedule time stands still through
+    # day 12 and then runs again: day 20 of the schedule is calendar day 32.
+    assert result.events_of("waypoint")["day"].tolist() == [32.0]
+    assert result.events_of("rule")["day"].tolist() == [0.0]  # logged when a pause begins
+    assert result.outcomes["rule:hold"] == 1.0
+
+
+def test_a_rule_that_never_fires_is_reported_as_not_fired():
+    never = {"all": [{"metric": "pressure", "op": ">", "value": 100.0}]}
+    scenario = quiet(rules=[{"action": "accelerate", "name": "never", "when": never}])
+    result = simulate_trial(scenario, 0)
+    assert result.outcomes["rule:never"] == 0.0
+    assert len(result.events_of("rule")) == 0
+
+
+def test_redeploy_on_conditions_abandons_the_schedule_and_ramps_back_after_the_delay():
+    schedule = [{"at": 5, "troops": 200}, {"at": 25, "troops": 0}]
+    rule = {
+        "action": "redeploy",
+        "name": "back",
+        "when": BELOW,
+        "force": "f",
+        "troops": 1500,
+        "delay_days": 4.2,
+        "ramp_days": 10,
+    }
+    scenario = quiet(
+        horizon_days=60,
+        pressure=FALLING_PRESSURE,
+        forces={"f": {"base": "a", "troops": 1000, "schedule": schedule}},
+        rules=[rule],
+    )
+    troops = troops_of(simulate_trial(scenario, 0))
+    start = FIRST_DAY_BELOW + 5  # the delay rounded up to whole days
+    assert np.all(troops[5 : start + 1] == 200.0)
+    assert troops[start + 5] == pytest.approx(200.0 + 1300.0 * 0.5)
+    assert np.all(troops[start + 10 :] == 1500.0)  # the waypoint on day 25 no longer applies
+
+
+# -------------------------------------------------------------- collapse, territory
+
+
+def certain_collapse(**changes):
+    """ISIS far beyond what the ISF contain: the collapse comes at the first day step."""
+    return quiet(
+        horizon_days=80,
+        isf={"readiness": 0.6, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isis={
+            "strength": 5000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+        },
+        collapse={
+            "contained_fighters": 10.0,
+            "hazard_at_parity_per_day": 1.0,
+            "territory_share": 0.35,
+            "readiness_loss": 0.4,
+            "isis_boost": 0.5,
+        },
+        **changes,
+    )
+
+
+def test_a_collapse_moves_territory_cuts_readiness_boosts_isis_and_fires_redeploy_rules():
+    rule = {
+        "action": "redeploy",
+        "name": "return",
+        "on": "collapse",
+        "force": "f",
+        "troops": 3000,
+        "delay_days": 30,
+        "ramp_days": 10,
+    }
+    result = simulate_trial(certain_collapse(rules=[rule]), 0)
+    assert result.outcomes["collapse"] == 1.0 and result.outcomes["collapse_day"] == 1.0
+    assert result.series_of("territory")[0] == 0.0
+    assert np.all(result.series_of("territory")[1:] == pytest.approx(0.35))  # x >= 1: no recovery
+    assert result.series_of("readiness")[1] == pytest.approx(0.6 * 0.6)
+    assert result.series_of("isis_strength")[1] == pytest.approx(7500.0)
+    assert result.outcomes["peak_territory"] == pytest.approx(0.35)
+    assert result.events_of("collapse")["day"].tolist() == [1.0]
+    assert result.events_of("rule")["day"].tolist() == [1.0] and result.outcomes["rule:return"] == 1.0
+    troops = troops_of(result)
+    assert np.all(troops[:32] == 1000.0)
+    assert troops[36] == pytest.approx(2000.0)
+    assert np.all(troops[41:] == 3000.0)
+
+
+def test_territory_recovers_only_while_the_isf_outmatch_isis():
+    x = 0.8  # after the collapse (no readiness loss or ISIS boost), constant
+    recovery = 0.01
+    scenario = quiet(
+        horizon_days=100,
+        forces={
+            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
+        },
+        isf={"readiness": 0.5, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isis={
+            "strength": 1000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+        },
+        collapse={
+            "contained_fighters": 1000.0 / (x * 0.5),
+            "hazard_at_parity_per_day": 1.0,
+            "steepness": 0.01,  # h = x^0.01, about 1 a day: the collapse comes in the first days
+            "territory_share": 0.3,
+            "readiness_loss": 0.0,
+            "isis_boost": 0.0,
+            "territory_recovery_per_day": recovery,
+        },
+    )
+    result = simulate_trial(scenario, 1)
+    day = int(result.outcomes["collapse_day"])
+    territory = result.series_of("territory")
+    days = np.arange(day, 101)
+    np.testing.assert_allclose(territory[day:], 0.3 * np.exp(-recovery * (1 - x) * (days - day)), rtol=1e-12)
+    assert np.all(territory[:day] == 0.0)
+
+
+def test_no_collapse_when_the_hazard_is_zero_even_without_isf():
+    scenario = quiet(horizon_days=300, isf={"readiness": 0.0}, isis={"strength": 10000.0})
+    assert simulate_trial(scenario, 0).outcomes["collapse"] == 0.0
+
+
+# ------------------------------------------------------------------- retaliation
+
+
+def expected_strikes(attacks, per_strike: float, delay: float, gap: float, after_deaths: bool, horizon: int):
+    """The retaliation policy of docs/model.md, replayed on a log of (time, killed)."""
+    strikes, pending, since, last = [], None, 0, -math.inf
+    for time, killed in attacks:
+        if pending is not None and pending[0] <= time:  # done at its day step, before this attack
+            strikes.append(pending)
+            since, last, pending = 0, pending[0], None
+        since += 1
+        major = killed > 0 and after_deaths
+        if pending is not None:
+            if major:
+                pending = (pending[0], True)
+            continue
+        if major or since >= per_strike:
+            pending = (max(math.ceil(max(time + delay, last + gap)), math.floor(time) + 1), major)
+    if pending is not None and pending[0] <= horizon:
+        strikes.append(pending)
+    return strikes
+
+
+# Strikes that change nothing, whatever the schema's defaults are.
+NO_EPISODES = {
+    "deterrence": {"probability": 0.0},
+    "escalation": {"probability": 0.0},
+    "major_deterrence_probability": 0.0,
+}
+
+
+@pytest.mark.parametrize(("per_strike", "delay", "gap"), [(5, 2.0, 0.0), (5, 0.0, 10.0), (3, 1.5, 4.0)])
+def test_strikes_follow_every_n_attacks_after_the_delay_and_keep_the_minimum_gap(per_strike, delay, gap):
+    retaliation = {
+        "enabled": True,
+        "attacks_per_strike": per_strike,
+        "delay_days": delay,
+        "min_gap_days": gap,
+        "strike_after_deaths": True,
+        **NO_EPISODES,
+    }
+    scenario = poisson_militia(2.0, horizon_days=300, retaliation=retaliation)
+    result = simulate_trial(scenario, 3)
+    attacks = result.events_of("attack")
+    strikes = result.events_of("strike")
+    expected = expected_strikes(
+        zip(attacks["day"], attacks["killed"], strict=True), per_strike, delay, gap, True, 300
+    )
+    assert [(float(d), m == 1.0) for d, m in zip(strikes["day"], strikes["value"], strict=True)] == [
+        (float(d), m) for d, m in expected
+    ]
+    assert len(strikes) > 20
+    assert np.all(np.diff(strikes["day"]) >= gap)
+    assert result.outcomes["strikes"] == len(strikes)
+
+
+def test_an_attack_that_kills_brings_a_major_strike():
+    deadly = {"wounded_mean": 1.0, "killed_mean": 0.5, "dispersion": 1.0}
+    militia = {"casualties": {"rocket": deadly, "drone": deadly, "ballistic_missile": deadly}}
+    air_defence = {"rocket": 0.0, "drone": 0.0, "ballistic_missile": 0.0}
+    retaliation = {
+        "enabled": True,
+        "attacks_per_strike": 10_000,
+        "delay_days": 3.0,
+        "min_gap_days": 7.0,
+        **NO_EPISODES,
+    }
+    scenario = poisson_militia(
+        0.3,
+        horizon_days=400,
+        militia=militia,
+        retaliation=retaliation,
+        bases={"a": {"air_defence": air_defence, "hardening": 0.0}},
+    )
+    result = simulate_trial(scenario, 4)
+    attacks = result.events_of("attack")
+    strikes = result.events_of("strike")
+    assert attacks["killed"].sum() > 10
+    assert len(strikes) > 5 and np.all(strikes["value"] == 1.0)  # all major
+    expected = expected_strikes(
+        zip(attacks["day"], attacks["killed"], strict=True), 10_000, 3.0, 7.0, True, 400
+    )
+    assert strikes["day"].tolist() == [float(d) for d, _ in expected]
+
+
+def test_no_strikes_when_retaliation_is_disabled():
+    result = simulate_trial(poisson_militia(2.0, horizon_days=200), 0)
+    assert result.outcomes["militia_attacks"] > 100 and result.outcomes["strikes"] == 0
+
+
+def test_strikes_on_iraqi_soil_raise_pressure_and_strikes_answering_syria_do_not():
+    retaliation = {"enabled": True, "attacks_per_strike": 4, "share_in_iraq": 1.0, **NO_EPISODES}
+    pressure = {"initial": 0.0, "per_strike_in_iraq": 0.2, "half_life_days": 50.0}
+    for region, raises in (("federal_iraq", True), ("syria", False)):
+        scenario = poisson_militia(
+            1.0, horizon_days=200, retaliation=retaliation, pressure=pressure, bases={"a": {"region": region}}
+        )
+        result = simulate_trial(scenario, 6)
+        strikes = result.events_of("strike")
+        assert len(strikes) > 10
+        assert np.all(strikes["intercepted"] == raises)  # for a strike: landed on Iraqi soil
+        decay = math.exp(-math.log(2.0) / 50.0)
+        expected = [
+            sum(0.2 * decay ** (d - s) for s in strikes["day"] if s <= d) if raises else 0.0
+            for d in range(201)
+        ]
+        np.testing.assert_allclose(result.series_of("pressure"), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_deaths_raise_pressure_from_the_next_day_step():
+    deadly = {"wounded_mean": 0.0, "killed_mean": 0.3, "dispersion": 1.0}
+    militia = {"casualties": {"rocket": deadly, "drone": deadly, "ballistic_missile": deadly}}
+    pressure = {"initial": 0.0, "per_coalition_death": 0.1, "half_life_days": 20.0}
+    air_defence = {"rocket": 0.0, "drone": 0.0, "ballistic_missile": 0.0}
+    bases = {"a": {"air_defence": air_defence, "hardening": 0.0}}
+    scenario = poisson_militia(1.0, horizon_days=100, militia=militia, pressure=pressure, bases=bases)
+    result = simulate_trial(scenario, 8)
+    attacks = result.events_of("attack")
+    assert attacks["killed"].sum() > 5
+    decay = math.exp(-math.log(2.0) / 20.0)
+    expected = [
+        sum(
+            0.1 * k * decay ** (d - math.floor(t))
+            for t, k in zip(attacks["day"], attacks["killed"], strict=True)
+            if t < d
+        )
+        for d in range(101)
+    ]
+    np.testing.assert_allclose(result.series_of("pressure"), expected, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------------ tension
+
+
+def test_scheduled_tension_changes_apply_from_their_day_and_scale_the_attack_rate():
+    # From near silence to a war footing: the militia must not wait out a candidate
+    # drawn at the quiet rate (it would come about 50 days late).
+    schedule = [{"at": 300, "level": 3.0}, {"at": "2025-08-23", "level": 0.5}]  # day 300, then day 600
+    scenario = poisson_militia(1.0, horizon_days=900, tension={"initial": 0.02, "schedule": schedule})
+    result = simulate_trial(scenario, 7)
+    days = np.arange(901)
+    expected = np.select([days < 300, days < 600], [0.02, 3.0], 0.5)
+    np.testing.assert_array_equal(result.series_of("tension"), expected)
+    assert result.events_of("tension")["day"].tolist() == [300.0, 600.0]
+    times = result.events_of("attack")["day"]
+    assert times[np.searchsorted(times, 300.0)] < 301.0
+    for low, high, level in ((0, 300, 0.02), (300, 600, 3.0), (600, 900, 0.5)):
+        count = np.sum((times >= low) & (times < high))
+        mean = level * (high - low)
+        assert abs(count - mean) < 5 * math.sqrt(mean)
+
+
+def expected_tension(strike_days, factor: float, duration: float, cap: float, days: int) -> np.ndarray:
+    tension = np.ones(days + 1)
+    for s in strike_days:
+        tension[int(s) : int(s) + max(1, math.ceil(duration))] *= factor
+    return np.minimum(cap, tension)
+
+
+@pytest.mark.parametrize(
+    ("episodes", "factor", "duration", "gap"),
+    [
+        (
+            {
+                "deterrence": {"probability": 1.0, "factor": 0.5, "duration_days": 20.0},
+                "escalation": {"probability": 0.0},
+            },
+            0.5,
+            20.0,
+            3.0,
+        ),
+        (
+            {
+                "deterrence": {"probability": 0.0},
+                "escalation": {"probability": 1.0, "factor": 2.0, "duration_days": 12.5},
+            },
+            2.0,
+            12.5,
+            20.0,
+        ),
+        # Overlapping escalations multiply, up to the cap.
+        (
+            {
+                "deterrence": {"probability": 0.0},
+                "escalation": {"probability": 1.0, "factor": 2.0, "duration_days": 12.5},
+            },
+            2.0,
+            12.5,
+            3.0,
+        ),
+    ],
+)
+def test_deterrence_and_escalation_episodes_multiply_tension_for_their_duration(
+    episodes, factor, duration, gap
+):
+    retaliation = {
+        "enabled": True,
+        "attacks_per_strike": 6,
+        "delay_days": 1.0,
+        "min_gap_days": gap,
+        "major_deterrence_probability": episodes["deterrence"]["probability"],
+        **episodes,
+    }
+    scenario = poisson_militia(2.0, horizon_days=400, retaliation=retaliation, tension={"cap": 3.0})
+    result = simulate_trial(scenario, 9)
+    strikes = result.events_of("strike")["day"]
+    assert len(strikes) > 3
+    kind = "deterrence" if factor < 1 else "escalation"
+    assert result.events_of(kind)["day"].tolist() == strikes.tolist()
+    assert result.outcomes[f"{kind}_episodes"] == len(strikes)
+    np.testing.assert_allclose(
+        result.series_of("tension"), expected_tension(strikes, factor, duration, 3.0, 400)
+    )
+
+
+# --------------------------------------------------------------------- ISIS, ISF
+
+
+def test_breaks_add_their_fighters_at_the_next_day_step():
+    scenario = quiet(
+        horizon_days=400,
+        isis={
+            "strength": 100.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+            "breakouts_per_year": 10.0,
+            "breakout_fighters": 250.0,
+        },
+    )
+    result = simulate_trial(scenario, 2)
+    breaks = result.events_of("breakout")["day"]
+    assert len(breaks) > 3 and result.outcomes["breakouts"] == len(breaks)
+    expected = [100.0 + 250.0 * np.sum(breaks < d) for d in range(401)]
+    np.testing.assert_allclose(result.series_of("isis_strength"), expected)
+
+
+def test_isis_attacks_cost_readiness():
+    scenario = quiet(
+        horizon_days=300,
+        forces={"f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0}}},
+        isf={"readiness": 0.5, "decay_per_day": 0.0, "readiness_loss_per_isis_attack": 0.001},
+        isis={
+            "strength": 1000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+            "attacks_per_fighter_per_day": 0.001,
+        },
+    )
+    result = simulate_trial(scenario, 3)
+    cumulative = result.series_of("isis_attacks")
+    assert cumulative[-1] > 100
+    np.testing.assert_allclose(result.series_of("readiness"), 0.5 - 0.001 * cumulative, rtol=1e-12)
+
+
+def test_the_day_steps_readiness_capability_and_isis_match_the_mechanism_functions():
+    """The day step inlines the formulas of readiness.py and isis.py; hold them together."""
+    schedule = [{"at": 50, "troops": 300, "ramp_days": 100}]
+    isf = {
+        "readiness": 0.4,
+        "training_gain_per_day": 0.003,
+        "decay_per_day": 0.001,
+        "enabler_dependence": 0.5,
+        "dependence_floor": 0.2,
+        "dependence_decay_days": 300.0,
+    }
+    isis = {
+        "strength": 700.0,
+        "growth_per_day": 0.006,
+        "capacity": 9000.0,
+        "isf_attrition_per_day": 0.004,
+        "strike_attrition_per_day": 0.002,
+    }
+    scenario = quiet(
+        horizon_days=300,
+        isf=isf,
+        isis=isis,
+        forces={
+            "f": {
+                "base": "a",
+                "troops": 1200,
+                "roles": {"trainers": 0.25, "enablers": 0.5, "protection": 0.2},
+                "schedule": schedule,
+            }
+        },
+    )
+    result = simulate_trial(scenario, 0)
+    trainers, enablers = result.series_of("trainers"), result.series_of("enablers")
+    readiness, capability = (
+        [0.4],
+        [
+            readiness_model.capability(
+                0.4, readiness_model.dependence(0, 0.5, 0.2, 300.0), enablers[0], 1000.0
+            )
+        ],
+    )
+    strength = [700.0]
+    for day in range(1, 301):
+        training = readiness_model.training_rate(trainers[day - 1], 0.003, 300.0)
+        readiness.append(readiness_model.step_readiness(readiness[-1], training, 0.001))
+        a = 0.006 - 0.004 * capability[-1] - 0.002 * min(1.0, enablers[day - 1] / 1000.0)
+        strength.append(step_strength(strength[-1], a, 0.006 / 9000.0))
+        dependence = readiness_model.dependence(day, 0.5, 0.2, 300.0)
+        capability.append(readiness_model.capability(readiness[-1], dependence, enablers[day], 1000.0))
+    np.testing.assert_allclose(result.series_of("readiness"), readiness, rtol=1e-13)
+    np.testing.assert_allclose(result.series_of("capability"), capability, rtol=1e-13)
+    np.testing.assert_allclose(result.series_of("isis_strength"), strength, rtol=1e-12)
+
+
+def test_exit_day_counts_coalition_troops_in_iraq_only():
+    forces = {
+        "us": {"base": "a", "troops": 1000, "schedule": [{"at": 30, "troops": 0}]},
+        "nato": {"base": "a", "troops": 300, "bilateral": True},
+        "syria": {"base": "s", "troops": 900},
+    }
+    scenario = quiet(horizon_days=60, bases={"a": {}, "s": {"region": "syria"}}, forces=forces)
+    result = simulate_trial(scenario, 0)
+    assert result.outcomes["exit_day"] == 30.0
+    assert result.series_of("troops_iraq")[-1] == 300.0 and result.series_of("troops")[-1] == 1200.0
+    assert math.isnan(simulate_trial(quiet(), 0).outcomes["exit_day"])

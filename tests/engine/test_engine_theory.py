@@ -1,0 +1,387 @@
+"""The engine against theory: distributions and closed forms each mechanism must obey.
+
+Statistical checks use fixed seeds (so they cannot flake) and tolerances taken from
+the sampling distribution of the statistic under the model (a few standard errors),
+or a goodness-of-fit p-value floor, so that a wrong model fails them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from engine_scenarios import poisson_militia, quiet
+from scipy import integrate, stats
+
+from sim.engine import collapse as collapse_model
+from sim.engine import simulate_trial
+from sim.engine.isis import step_strength
+from sim.engine.militia import negative_binomial, negative_binomial_table
+
+MAX_DAYS = 7305  # the schema's longest horizon
+Z = 5.0  # tolerances are Z standard errors: a correct model fails with p < 1e-6
+
+
+def attack_times(result) -> np.ndarray:
+    return result.events_of("attack")["day"]
+
+
+# ------------------------------------------------------------------ militia timing
+
+
+def test_attack_counts_without_excitation_are_poisson_with_the_right_mean_and_variance():
+    rate = 2.0
+    result = simulate_trial(poisson_militia(rate, horizon_days=MAX_DAYS), 11)
+    counts = np.histogram(attack_times(result), bins=np.arange(MAX_DAYS + 1))[0]
+    k = len(counts)
+    assert abs(counts.mean() - rate) < Z * math.sqrt(rate / k)
+    # Dispersion index var/mean: (k - 1) * D is about chi-square(k - 1) for Poisson counts.
+    dispersion = counts.var(ddof=1) / counts.mean()
+    assert abs(dispersion - 1.0) < Z * math.sqrt(2.0 / (k - 1))
+    # And the whole distribution: chi-square goodness of fit against Poisson(rate).
+    top = 7
+    observed = np.bincount(np.minimum(counts, top), minlength=top + 1)
+    expected = stats.poisson(rate).pmf(np.arange(top + 1)) * k
+    expected[top] = stats.poisson(rate).sf(top - 1) * k
+    assert stats.chisquare(observed, expected).pvalue > 1e-4
+
+
+def test_inter_arrival_times_without_excitation_are_exponential():
+    rate = 2.0
+    result = simulate_trial(poisson_militia(rate, horizon_days=MAX_DAYS), 12)
+    gaps = np.diff(np.concatenate([[0.0], attack_times(result)]))
+    assert abs(gaps.mean() - 1.0 / rate) < Z / (rate * math.sqrt(len(gaps)))
+    assert stats.kstest(gaps, stats.expon(scale=1.0 / rate).cdf).pvalue > 1e-4
+
+
+def test_attack_counts_over_a_window_are_poisson_across_trials():
+    """The count over a fixed window, across independent trials (not within one)."""
+    rate, days, trials = 0.5, 20, 400
+    scenario = poisson_militia(rate, horizon_days=days)
+    counts = np.array([len(attack_times(simulate_trial(scenario, seed))) for seed in range(trials)])
+    mean = rate * days
+    assert abs(counts.mean() - mean) < Z * math.sqrt(mean / trials)
+    assert abs(counts.var(ddof=1) / counts.mean() - 1.0) < Z * math.sqrt(2.0 / (trials - 1))
+
+
+def expected_hawkes_count(mu: float, n: float, tau: float, horizon: float) -> float:
+    """Expected attacks over [0, T] for a Hawkes process starting with no excitation.
+
+    The mean intensity solves m = mu + h * m with h(t) = (n / tau) exp(-t / tau):
+    m(t) = mu / (1 - n) - mu n / (1 - n) exp(-(1 - n) t / tau).
+    """
+    transient = mu * n * tau / (1 - n) ** 2 * (1 - math.exp(-(1 - n) * horizon / tau))
+    return mu * horizon / (1 - n) - transient
+
+
+@pytest.mark.slow
+def test_long_run_attack_rate_with_excitation_is_background_over_one_minus_branching_ratio():
+    mu, n, tau, trials = 1.0, 0.5, 3.0, 4
+    scenario = poisson_militia(mu, n, horizon_days=MAX_DAYS, militia={"decay_days": tau})
+    counts = np.array([len(attack_times(simulate_trial(scenario, seed))) for seed in range(trials)])
+    rate = counts.mean() / MAX_DAYS
+    # Var(N_T) -> T mu / (1 - n)^3 for a stationary Hawkes process with this kernel.
+    standard_error = math.sqrt(mu / (1 - n) ** 3 / MAX_DAYS / trials)
+    assert abs(rate - mu / (1 - n)) < Z * standard_error
+    expected = expected_hawkes_count(mu, n, tau, MAX_DAYS)
+    assert abs(counts.mean() - expected) < Z * standard_error * MAX_DAYS
+    # Clustering: far more variable than Poisson (dispersion about 1 / (1 - n)^2 = 4 per
+    # 30-day window), which a process without excitation would not show.
+    windows = np.histogram(attack_times(simulate_trial(scenario, 0)), bins=np.arange(0, MAX_DAYS, 30))[0]
+    assert windows.var() / windows.mean() > 2.5
+
+
+def test_excitation_off_gives_no_clustering():
+    result = simulate_trial(poisson_militia(2.0, horizon_days=MAX_DAYS), 3)
+    windows = np.histogram(attack_times(result), bins=np.arange(0, MAX_DAYS, 30))[0]
+    k = len(windows)
+    assert abs(windows.var(ddof=1) / windows.mean() - 1.0) < Z * math.sqrt(2.0 / (k - 1))
+
+
+# ------------------------------------------------------------------ militia effects
+
+
+def test_zero_troops_means_no_militia_attacks_and_no_casualties():
+    scenario = poisson_militia(5.0, 0.5, forces={"f": {"base": "a", "troops": 0}}, horizon_days=365)
+    result = simulate_trial(scenario, 1)
+    assert result.outcomes["militia_attacks"] == 0
+    assert result.outcomes["wounded"] == result.outcomes["killed"] == 0
+    assert len(result.events_of("attack")) == 0
+
+
+def test_no_attack_lands_after_the_last_troops_leave_even_while_excitation_lingers():
+    scenario = poisson_militia(
+        5.0,
+        0.8,
+        forces={"f": {"base": "a", "troops": 1000, "schedule": [{"at": 50, "troops": 0}]}},
+        horizon_days=200,
+        militia={"decay_days": 30.0},
+    )
+    for seed in range(5):
+        times = attack_times(simulate_trial(scenario, seed))
+        assert len(times) > 100
+        assert times.max() < 50.0
+
+
+def test_interception_probability_one_means_no_casualties():
+    certain = {"rocket": 1.0, "drone": 1.0, "ballistic_missile": 1.0}
+    scenario = poisson_militia(5.0, bases={"a": {"air_defence": certain, "hardening": 0.0}}, horizon_days=365)
+    result = simulate_trial(scenario, 2)
+    attacks = result.events_of("attack")
+    assert len(attacks) > 1000
+    assert attacks["intercepted"].all()
+    assert result.outcomes["interceptions"] == result.outcomes["militia_attacks"] == len(attacks)
+    assert result.outcomes["wounded"] == result.outcomes["killed"] == 0
+
+
+def test_attacks_pick_bases_in_proportion_to_their_troops():
+    troops = {"a": 500, "b": 1000, "c": 2500}
+    scenario = poisson_militia(
+        10.0,
+        bases={key: {} for key in troops},
+        forces={f"f_{key}": {"base": key, "troops": n} for key, n in troops.items()},
+        horizon_days=1000,
+        militia={"reference_troops": 4000.0},
+    )
+    attacks = simulate_trial(scenario, 4).events_of("attack")
+    observed = np.bincount(attacks["base"], minlength=3)
+    shares = np.array(list(troops.values())) / sum(troops.values())
+    assert stats.chisquare(observed, shares * len(attacks)).pvalue > 1e-4
+    se = np.sqrt(shares * (1 - shares) / len(attacks))
+    assert np.all(np.abs(observed / len(attacks) - shares) < Z * se)
+
+
+def test_weapons_follow_the_mix():
+    mix = {"rocket": 0.2, "drone": 0.7, "ballistic_missile": 0.1}
+    scenario = poisson_militia(10.0, horizon_days=1000, militia={"weapon_mix": mix})
+    attacks = simulate_trial(scenario, 5).events_of("attack")
+    observed = np.bincount(attacks["weapon"], minlength=3)
+    shares = np.array(list(mix.values()))
+    assert stats.chisquare(observed, shares * len(attacks)).pvalue > 1e-4
+
+
+def test_casualties_per_hit_are_negative_binomial_with_mean_m_and_variance_m_plus_m2_over_k():
+    wounded_mean, killed_mean, k = 2.0, 0.3, 0.5
+    hardening = 0.25
+    casualties = {"wounded_mean": wounded_mean, "killed_mean": killed_mean, "dispersion": k}
+    scenario = poisson_militia(
+        20.0,
+        horizon_days=1500,
+        bases={
+            "a": {
+                "air_defence": {"rocket": 0.0, "drone": 0.0, "ballistic_missile": 0.0},
+                "hardening": hardening,
+            }
+        },
+        militia={
+            "weapon_mix": {"rocket": 1.0, "drone": 0.0, "ballistic_missile": 0.0},
+            "casualties": {"rocket": casualties},
+        },
+    )
+    hits = simulate_trial(scenario, 6).events_of("attack")
+    assert len(hits) > 20_000
+    for column, mean in (("wounded", wounded_mean), ("killed", killed_mean)):
+        m = mean * (1 - hardening)
+        values = hits[column].astype(float)
+        law = stats.nbinom(k, k / (k + m))
+        variance, excess_kurtosis = (float(x) for x in law.stats(moments="vk"))
+        assert variance == pytest.approx(m + m * m / k)
+        n = len(values)
+        assert abs(values.mean() - m) < Z * math.sqrt(variance / n)
+        # Standard error of the sample variance: sigma^2 sqrt((kurtosis - 1) / n).
+        assert abs(values.var(ddof=1) - variance) < Z * variance * math.sqrt((excess_kurtosis + 2) / n)
+    # Wounded and killed are drawn independently: no correlation beyond sampling noise.
+    correlation = np.corrcoef(hits["wounded"], hits["killed"])[0, 1]
+    assert abs(correlation) < Z / math.sqrt(len(hits))
+
+
+def test_negative_binomial_table_matches_scipy_and_its_tail_carries_on():
+    mean, k = 3.0, 0.2
+    table = negative_binomial_table(mean, k)
+    law = stats.nbinom(k, k / (k + mean))
+    assert np.allclose(table, law.cdf(np.arange(len(table))), rtol=0, atol=1e-12)
+    assert table[-1] >= 1 - 1e-12
+    # Inversion: u below P(X <= x) gives at most x; a u in the tail gives the next counts.
+    assert negative_binomial(table, 0.0, mean, k) == 0
+    assert negative_binomial(table, table[5], mean, k) == 6
+    u = table[-1] + (1 - table[-1]) / 2
+    count = negative_binomial(table, u, mean, k)
+    assert count >= len(table)
+    assert law.cdf(count - 1) <= u + 1e-15
+    assert negative_binomial_table(0.0, k) == (1.0,)
+
+
+# --------------------------------------------------------------------- readiness
+
+
+def test_without_trainers_readiness_decays_exactly_exponentially_at_the_stated_rate():
+    decay, start, days = 0.0015, 0.7, 1000
+    scenario = quiet(
+        horizon_days=days,
+        forces={"f": {"base": "a", "troops": 2000, "roles": {"trainers": 0.0, "enablers": 0.3}}},
+        isf={"readiness": start, "decay_per_day": decay},
+    )
+    readiness = simulate_trial(scenario, 0).series_of("readiness")
+    expected = start * np.exp(-decay * np.arange(days + 1))
+    np.testing.assert_allclose(readiness, expected, rtol=1e-11, atol=0)
+
+
+def test_with_trainers_readiness_relaxes_to_the_training_equilibrium():
+    gain, half, decay, trainers = 0.004, 300.0, 0.001, 600.0
+    scenario = quiet(
+        horizon_days=3000,
+        forces={
+            "f": {
+                "base": "a",
+                "troops": trainers,
+                "roles": {"trainers": 1.0, "enablers": 0.0, "protection": 0.0},
+            }
+        },
+        isf={
+            "readiness": 0.2,
+            "training_gain_per_day": gain,
+            "trainers_half_saturation": half,
+            "decay_per_day": decay,
+        },
+    )
+    readiness = simulate_trial(scenario, 0).series_of("readiness")
+    a = gain * trainers / (trainers + half)
+    t = np.arange(3001)
+    expected = a / (a + decay) + (0.2 - a / (a + decay)) * np.exp(-(a + decay) * t)
+    np.testing.assert_allclose(readiness, expected, rtol=1e-10)
+
+
+# -------------------------------------------------------------------------- ISIS
+
+
+def constant_capability_isis(growth: float, isf_attrition: float, strength: float, days: int):
+    """A scenario where capability and enablers stay constant, so ISIS follows a logistic."""
+    return quiet(
+        horizon_days=days,
+        forces={"f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 0.5}}},
+        isf={
+            "readiness": 0.6,
+            "training_gain_per_day": 0.0,
+            "decay_per_day": 0.0,
+            "enabler_dependence": 0.3,
+            "dependence_floor": 0.3,
+            "reference_enablers": 1000.0,
+        },
+        isis={
+            "strength": strength,
+            "growth_per_day": growth,
+            "capacity": 20000.0,
+            "isf_attrition_per_day": isf_attrition,
+            "strike_attrition_per_day": 0.002,
+        },
+    )
+
+
+@pytest.mark.parametrize(("growth", "isf_attrition"), [(0.01, 0.002), (0.001, 0.004)])
+def test_isis_strength_follows_the_logistic_closed_form_and_a_fine_ode_integration(growth, isf_attrition):
+    days, strength = 1500, 800.0
+    scenario = constant_capability_isis(growth, isf_attrition, strength, days)
+    result = simulate_trial(scenario, 0)
+    capability = 0.6 * (1 - 0.3 * 0.5)
+    assert np.allclose(result.series_of("capability"), capability, rtol=1e-12)
+    a = growth - isf_attrition * capability - 0.002 * 0.5
+    b = growth / 20000.0
+    t = np.arange(days + 1)
+    closed = a * strength * np.exp(a * t) / (a + b * strength * (np.exp(a * t) - 1))
+    np.testing.assert_allclose(result.series_of("isis_strength"), closed, rtol=1e-9)
+
+    def rate(_, s):
+        return growth * s * (1 - s / 20000.0) - (isf_attrition * capability + 0.002 * 0.5) * s
+
+    fine = integrate.solve_ivp(rate, (0, days), [strength], t_eval=t, rtol=1e-11, atol=1e-9).y[0]
+    np.testing.assert_allclose(result.series_of("isis_strength"), fine, rtol=1e-7)
+
+
+def test_step_strength_is_exact_for_growth_decline_and_the_critical_case():
+    for a, b in ((0.02, 1e-5), (-0.01, 1e-6), (0.0, 2e-6)):
+        fine = integrate.solve_ivp(
+            lambda _, s, a=a, b=b: a * s - b * s * s, (0, 50), [900.0], rtol=1e-12, atol=1e-10
+        )
+        assert step_strength(900.0, a, b, 50.0) == pytest.approx(fine.y[0][-1], rel=1e-8)
+    assert step_strength(0.0, 0.1, 1e-5) == 0.0
+
+
+def test_isis_attacks_are_poisson_with_rate_proportional_to_strength():
+    per_fighter, strength, days = 0.001, 2000.0, 2000
+    scenario = quiet(
+        horizon_days=days,
+        isis={
+            "strength": strength,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+            "attacks_per_fighter_per_day": per_fighter,
+        },
+        isf={"readiness_loss_per_isis_attack": 0.0},
+    )
+    result = simulate_trial(scenario, 9)
+    assert np.allclose(result.series_of("isis_strength"), strength)
+    counts = np.histogram(result.events_of("isis_attack")["day"], bins=np.arange(days + 1))[0]
+    rate = per_fighter * strength
+    assert abs(counts.mean() - rate) < Z * math.sqrt(rate / days)
+    assert abs(counts.var(ddof=1) / counts.mean() - 1) < Z * math.sqrt(2 / (days - 1))
+    # Times are uniform within each day.
+    offsets = np.modf(result.events_of("isis_attack")["day"])[0]
+    assert stats.kstest(offsets, "uniform").pvalue > 1e-4
+
+
+# ---------------------------------------------------------------------- collapse
+
+
+def test_collapse_daily_probability_is_one_minus_exp_of_the_hazard():
+    for x in (0.5, 1.0, 2.0):
+        h = 0.003 * x**3
+        assert collapse_model.daily_probability(x, 0.003, 3.0) == pytest.approx(1 - math.exp(-h), rel=1e-14)
+    assert collapse_model.daily_probability(math.inf, 0.003, 3.0) == 1.0
+    assert collapse_model.daily_probability(0.0, 0.003, 3.0) == 0.0
+
+
+def constant_imbalance(x: float, hazard: float, days: int):
+    """A scenario where ISIS strength and ISF capability are constant, imbalance ``x``."""
+    capability = 0.5
+    return quiet(
+        horizon_days=days,
+        forces={
+            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
+        },
+        isf={"readiness": capability, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isis={
+            "strength": 1000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+        },
+        collapse={
+            "contained_fighters": 1000.0 / (x * capability),
+            "hazard_at_parity_per_day": hazard,
+            "steepness": 2.0,
+        },
+    )
+
+
+@pytest.mark.slow
+def test_collapse_days_follow_the_daily_probability_one_minus_exp_minus_h():
+    x, hazard, days, trials = 1.5, 0.004, 120, 2000
+    h = hazard * x**2
+    p = 1 - math.exp(-h)
+    scenario = constant_imbalance(x, hazard, days)
+    collapse_days = np.array(
+        [simulate_trial(scenario, seed).outcomes["collapse_day"] for seed in range(trials)]
+    )
+    collapsed = ~np.isnan(collapse_days)
+    by_horizon = 1 - (1 - p) ** days
+    assert abs(collapsed.mean() - by_horizon) < Z * math.sqrt(by_horizon * (1 - by_horizon) / trials)
+    # The day of collapse is geometric on days 1..: P(D = d) = (1 - p)^(d - 1) p.
+    edges = np.arange(1, days + 2, 10)
+    observed = np.histogram(collapse_days[collapsed], bins=edges)[0]
+    survive = (1 - p) ** (edges - 1)
+    expected = (survive[:-1] - survive[1:]) * trials
+    observed = np.append(observed, trials - collapsed.sum())
+    expected = np.append(expected, trials * (1 - p) ** days)
+    assert stats.chisquare(observed, expected).pvalue > 1e-4
