@@ -315,7 +315,7 @@ def _number(value: float, unit: str = "") -> str:
     if unit == "probability":
         return f"{100 * value:.1f}%"
     magnitude = abs(value)
-    if magnitude >= 1000:
+    if magnitude >= 1000 or float(value).is_integer():
         return f"{value:,.0f}"
     if magnitude >= 10:
         return f"{value:.1f}"
