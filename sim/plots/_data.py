@@ -25,7 +25,7 @@ class OutcomeStats(NamedTuple):
 
 
 def outcome_stats(results: Any, name: str) -> OutcomeStats:
-    """Statistics of an outcome, taking mean and CI from ``results.summary()`` when it has them.
+    """Statistics of an outcome, taken from ``results.summary()`` where it has them.
 
     For a ``day`` outcome the values are the trials in which it happened; the mean,
     median and percentiles are of those days.
@@ -42,15 +42,19 @@ def outcome_stats(results: Any, name: str) -> OutcomeStats:
         low, high = mean - half, mean + half
     else:
         mean = low = high = float("nan")
-    try:
-        row = results.summary().loc[name]
-        mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-    except (KeyError, AttributeError, TypeError):
-        pass
     if len(values):
         median, p5, p95 = np.percentile(values, [50, 5, 95])
     else:
         median = p5 = p95 = float("nan")
+    try:
+        row = results.summary().loc[name]
+        mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+        # The summary's percentiles, where it has them, so a figure and the table agree.
+        median, p5, p95 = (
+            float(row[c]) if c in row else v for c, v in (("median", median), ("p5", p5), ("p95", p95))
+        )
+    except (KeyError, AttributeError, TypeError):
+        pass
     return OutcomeStats(values, n, mean, low, high, float(median), float(p5), float(p95))
 
 
