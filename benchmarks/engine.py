@@ -41,7 +41,7 @@ import simpy
 from sim.engine import simulate_trial
 from sim.engine.streams import trial_streams
 from sim.engine.trial import _has_distribution, _Trial
-from sim.scenario.sampling import draw_parameters, fix
+from sim.montecarlo.seeding import draw_run_parameters, trial_scenario, trial_seed
 from sim.scenario.schema import Scenario
 
 FALLBACK: dict[str, Any] = {
@@ -96,11 +96,11 @@ def bare_simpy_seconds(events: int) -> float:
 
 
 def trial_inputs(scenario: Scenario, count: int, seed: int) -> list[tuple[Any, np.random.SeedSequence]]:
-    """Fixed scenarios (drawn parameters) and engine seeds of the first ``count`` trials."""
-    draws = draw_parameters(scenario, count, seed)
+    """Fixed scenarios (drawn parameters) and engine seeds of the first ``count`` trials,
+    exactly as a Monte Carlo run makes them."""
+    draws = draw_run_parameters(scenario, count, seed)
     return [
-        (fix(scenario, {p: v[i] for p, v in draws.items()}), np.random.SeedSequence(seed, spawn_key=(i,)))
-        for i in range(count)
+        (trial_scenario(scenario, draws.paths, draws.values[i]), trial_seed(seed, i)) for i in range(count)
     ]
 
 
@@ -108,8 +108,8 @@ def trials_seconds(inputs: list) -> tuple[float, int]:
     """Seconds and SimPy events of the trials."""
     events = 0
     start = time.perf_counter()
-    for params, trial_seed in inputs:
-        events += simulate_trial(params, trial_seed).n_events
+    for params, engine_seed in inputs:
+        events += simulate_trial(params, engine_seed).n_events
     return time.perf_counter() - start, events
 
 
@@ -145,10 +145,10 @@ def phases(inputs: list, rounds: int) -> None:
     for _ in range(rounds):
         spent: dict[str, float] = defaultdict(float)
         events = 0
-        for params, trial_seed in inputs:
+        for params, engine_seed in inputs:
             t0 = time.perf_counter()
             _has_distribution(params)
-            trial = _Trial(params, trial_streams(trial_seed))
+            trial = _Trial(params, trial_streams(engine_seed))
             t1 = time.perf_counter()
             n = trial.simulate()
             t2 = time.perf_counter()
