@@ -40,8 +40,9 @@ import simpy
 
 from sim.engine import simulate_trial
 from sim.engine.streams import trial_streams
-from sim.engine.trial import _has_distribution, _Trial
+from sim.engine.trial import _Trial
 from sim.montecarlo.seeding import draw_run_parameters, trial_scenario, trial_seed
+from sim.scenario.sampling import has_distribution
 from sim.scenario.schema import Scenario
 
 FALLBACK: dict[str, Any] = {
@@ -147,7 +148,7 @@ def phases(inputs: list, rounds: int) -> None:
         events = 0
         for params, engine_seed in inputs:
             t0 = time.perf_counter()
-            _has_distribution(params)
+            has_distribution(params)
             trial = _Trial(params, trial_streams(engine_seed))
             t1 = time.perf_counter()
             n = trial.simulate()

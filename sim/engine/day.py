@@ -151,6 +151,7 @@ class DayStep:
         update_rate = True
         collapse_possible = hazard_at_parity > 0.0
         hazard_sum = 0.0
+        attacks_seen = 0  # militia attacks counted by the conditions so far
         isis_clock, isis_next = 0.0, attacks.next_at  # see IsisAttacks
         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
         # Inputs that change only with troops.
@@ -215,8 +216,8 @@ class DayStep:
                 retaliation.on_day(day)  # a strike may start a tension episode
                 update_rate = True
             if watch_conditions:
-                conditions.update(world.attacks_today)
-                world.attacks_today = 0
+                conditions.update(world.militia_attacks - attacks_seen)
+                attacks_seen = world.militia_attacks
             if rules.active:
                 rules.on_day(day)
             if triggers.next_check <= clock.now:

@@ -28,15 +28,16 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import numpy as np
 import simpy
 
-from sim.engine.result import KIND
-from sim.engine.streams import exponentials, uniform_rows, uniforms
+from sim.engine.result import EVENT_DTYPE, KIND
+from sim.engine.series import floats
+from sim.engine.streams import exponentials, uniforms
 from sim.engine.world import World
 
 ATTACK = KIND["attack"]
@@ -93,19 +94,32 @@ class Militia:
 
     Args:
         world: the trial's state; the militia reads troops, targets and the background
-            rate from it, logs attacks to it and adds pressure from deaths.
+            rate from it, counts attacks on it and adds pressure from deaths.
         params: the scenario's ``militia`` section (numbers, not distributions).
         bases: the scenario's bases in index order.
         pressure_per_death: political pressure added per coalition soldier killed.
-        on_attack: called with (base, killed) after every attack (the retaliation
-            policy), or ``None``.
+        retaliation: the trial's retaliation policy; the militia calls its
+            ``on_attack(base, killed)`` after every attack that kills and whenever the
+            attack count reaches its ``plan_at``.
         timing: the ``militia.timing`` stream (candidate times and thinning).
         attacks: the ``militia.attacks`` stream. Every attack takes exactly five
             uniforms from it (base, weapon, interception, wounded, killed), used or not,
             so that attack ``k`` of a trial always meets the same numbers: changing air
             defence or casualty means never shifts later attacks' draws, and the number
             of thinning rejections never moves who is hit or how hard.
+
+    During the run only what feeds back into the trial is decided per attack: its base
+    (which the retaliation policy answers) and its dead (pressure, major strikes). The
+    weapon, interception and wounded of an attack follow from its five uniforms and
+    its base alone, so :meth:`attack_log` works them out for all attacks at once when
+    the trial ends, with the same comparisons. For the dead, each block of draws is
+    checked in advance for the rows that could kill at some base (not intercepted
+    there, and a killed draw past the probability of no one killed); only those
+    rows carry counts into the run.
     """
+
+    BLOCK = 128
+    """Attacks' draws taken from the stream at a time (rows of five uniforms)."""
 
     def __init__(
         self,
@@ -113,7 +127,7 @@ class Militia:
         params,
         bases: list,
         pressure_per_death: float,
-        on_attack: Callable[[int, int], None] | None,
+        retaliation,
         timing: np.random.Generator,
         attacks: np.random.Generator,
     ):
@@ -123,29 +137,46 @@ class Militia:
         mix = params.weapon_mix
         shares = [float(mix.rocket), float(mix.drone), float(mix.ballistic_missile)]
         # Rounding could leave the last running total a hair below 1.
-        self.weapon_cumulative = [*accumulate(shares[:-1]), math.inf]
+        self.weapon_cumulative = np.array([*accumulate(shares[:-1]), math.inf])
         by_weapon = (params.casualties.rocket, params.casualties.drone, params.casualties.ballistic_missile)
-        # Per base and weapon: (wounded table, mean, killed table, mean, dispersion).
-        self.casualties = [
+        # Per base and weapon, flat (index base * 3 + weapon): (table, mean, dispersion)
+        # of the wounded and of the killed.
+        self.wounded: list[tuple[tuple[float, ...], float, float]] = []
+        self.killed: list[tuple[tuple[float, ...], float, float]] = []
+        for b in bases:
+            for c in by_weapon:
+                scale, dispersion = 1.0 - float(b.hardening), float(c.dispersion)
+                for models, mean in (
+                    (self.wounded, float(c.wounded_mean)),
+                    (self.killed, float(c.killed_mean)),
+                ):
+                    mean *= scale
+                    models.append((negative_binomial_table(mean, dispersion), mean, dispersion))
+        # Per base and weapon: the interception probability, and the probabilities of
+        # no one wounded and of no one killed (the tables' first entries).
+        self.intercept = np.array(
             [
-                _casualty_model(
-                    float(c.wounded_mean) * (1.0 - float(b.hardening)),
-                    float(c.killed_mean) * (1.0 - float(b.hardening)),
-                    float(c.dispersion),
-                )
-                for c in by_weapon
+                [
+                    float(b.air_defence.rocket),
+                    float(b.air_defence.drone),
+                    float(b.air_defence.ballistic_missile),
+                ]
+                for b in bases
             ]
-            for b in bases
-        ]
-        self.intercept = [
-            [float(b.air_defence.rocket), float(b.air_defence.drone), float(b.air_defence.ballistic_missile)]
-            for b in bases
-        ]
+        )
+        self._no_wounded = np.array([model[0][0] for model in self.wounded]).reshape(len(bases), 3)
+        self._no_killed = np.array([model[0][0] for model in self.killed]).reshape(len(bases), 3)
         self.pressure_per_death = pressure_per_death
-        self.on_attack = on_attack
+        self.retaliation = retaliation
         self._waits: Iterator[float] = exponentials(timing, 256)
         self._accepts: Iterator[float] = uniforms(timing, 256)
-        self._draws: Iterator[list[float]] = uniform_rows(attacks, 5, 128)
+        self._blocks: list[np.ndarray] = []  # the attacks' uniforms drawn so far
+        deaths = _Deaths(self._no_killed, self.weapon_cumulative, self.intercept, self.killed)
+        self._draws: Iterator[tuple[float, tuple[int, ...] | None]] = chain.from_iterable(
+            _attack_draws(attacks, self.BLOCK, self._blocks, deaths)
+        )
+        # Per attack, its time and base, in the order they happened (flat: t, b, t, b ...).
+        self.attacks: list[float] = []
         self._process: simpy.Process | None = None
         # Never triggered: the process waits on it when there is nothing to draw.
         self._idle = world.env.event()
@@ -170,10 +201,13 @@ class Militia:
         exp = math.exp
         tau = self.decay_days
         jump = self.jump
-        waits, accepts = self._waits, self._accepts
+        waits, accepts, draws = self._waits, self._accepts, self._draws
+        record = self.attacks.extend
+        retaliation = self.retaliation
+        on_attack = retaliation.on_attack
+        pressure_per_death = self.pressure_per_death
         horizon = float(world.days)
         idle = self._idle
-        attack = self.attack
         # ``now`` is kept equal to ``env.now`` without asking SimPy: after a timeout
         # SimPy's clock is exactly ``now + wait``.
         now = env.now
@@ -193,42 +227,112 @@ class Militia:
                         excitation *= exp(-wait / tau)
                     now = candidate
                     if world.troops > 0.0 and next(accepts) * bound < world.militia_background + excitation:
+                        # An attack: a base in proportion to troops; its dead, if any.
                         excitation += jump
-                        attack(now)
+                        u_base, kills = next(draws)
+                        base = world.target_bases[
+                            bisect_right(world.target_cumulative, u_base * world.troops)
+                        ]
+                        record((now, base))
+                        world.militia_attacks += 1
+                        if kills is not None and kills[base]:
+                            killed = kills[base]
+                            world.pressure += pressure_per_death * killed
+                            on_attack(base, killed)
+                        elif world.militia_attacks >= retaliation.plan_at:
+                            on_attack(base, 0)
             except simpy.Interrupt:
                 if excitation:
                     excitation *= exp((now - env.now) / tau)
                 now = env.now
 
-    def attack(self, now: float) -> None:
-        """One attack at time ``now``: target, weapon, interception, casualties, consequences."""
-        world = self.world
-        u_base, u_weapon, u_intercept, u_wounded, u_killed = next(self._draws)
-        base = world.target_bases[bisect_right(world.target_cumulative, u_base * world.troops)]
-        weapon = bisect_right(self.weapon_cumulative, u_weapon)
-        intercepted = u_intercept < self.intercept[base][weapon]
-        wounded = killed = 0
-        if not intercepted:
-            wounded_table, wounded_mean, killed_table, killed_mean, dispersion = self.casualties[base][weapon]
-            wounded = bisect_right(wounded_table, u_wounded)
-            if wounded == len(wounded_table):
-                wounded = negative_binomial(wounded_table, u_wounded, wounded_mean, dispersion)
-            killed = bisect_right(killed_table, u_killed)
-            if killed == len(killed_table):
-                killed = negative_binomial(killed_table, u_killed, killed_mean, dispersion)
-            if killed:
-                world.pressure += self.pressure_per_death * killed
-        world.attacks_today += 1
-        world.log.extend((now, ATTACK, base, weapon, intercepted, wounded, killed, 0.0))
-        if self.on_attack is not None:
-            self.on_attack(base, killed)
+    def attack_log(self) -> np.ndarray:
+        """Every attack of the trial as rows of ``EVENT_DTYPE``, in the order they happened.
+
+        Weapon, interception, wounded and killed follow from each attack's five
+        uniforms and its base with the comparisons a per-attack decision would make
+        (``searchsorted`` on the weapon mix is ``bisect_right``). Counts are worked out
+        only for the hits whose draw reaches the table's probability of zero; the
+        rest are zero.
+        """
+        n = len(self.attacks) // 2
+        log = np.zeros(n, dtype=EVENT_DTYPE)
+        if not n:
+            return log
+        u = np.concatenate(self._blocks)[:n]
+        times_bases = floats(self.attacks).reshape(n, 2)
+        base = times_bases[:, 1].astype(np.intp)
+        weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
+        hit = u[:, 2] >= self.intercept[base, weapon]
+        log["day"] = times_bases[:, 0]
+        log["kind"] = ATTACK
+        log["base"] = base
+        log["weapon"] = weapon
+        log["intercepted"] = ~hit
+        model = base * 3 + weapon  # index into the flat per-(base, weapon) models
+        for field, column, models, zero in (
+            ("wounded", 3, self.wounded, self._no_wounded),
+            ("killed", 4, self.killed, self._no_killed),
+        ):
+            draws = u[:, column]
+            rows = np.flatnonzero(hit & (draws >= zero[base, weapon]))
+            if len(rows):
+                log[field][rows] = [
+                    _count(models[m], d)
+                    for m, d in zip(model[rows].tolist(), draws[rows].tolist(), strict=True)
+                ]
+        return log
 
 
-def _casualty_model(wounded_mean: float, killed_mean: float, dispersion: float) -> tuple:
-    return (
-        negative_binomial_table(wounded_mean, dispersion),
-        wounded_mean,
-        negative_binomial_table(killed_mean, dispersion),
-        killed_mean,
-        dispersion,
-    )
+def _attack_draws(
+    stream: np.random.Generator, size: int, blocks: list[np.ndarray], deaths: _Deaths
+) -> Iterator[zip]:
+    """Blocks of the attacks' draws: per attack, its base uniform and, if it could kill
+    at some base, the number killed at each base (else ``None``). Each block of uniforms
+    is kept in ``blocks`` for :meth:`Militia.attack_log`.
+
+    (A function rather than a method, so that the militia and its draws form no cycle
+    of references: a finished trial is freed without the garbage collector.)
+    """
+    while True:
+        u = stream.random((size, 5))
+        blocks.append(u)
+        yield zip(u[:, 0].tolist(), deaths(u), strict=True)
+
+
+class _Deaths:
+    """Finds, in a block of attacks' draws, the rare rows that kill at some base."""
+
+    __slots__ = ("least_no_killed", "weapon_edges", "intercept", "killed")
+
+    def __init__(
+        self, no_killed: np.ndarray, weapon_cumulative: np.ndarray, intercept: np.ndarray, killed: list
+    ):
+        self.least_no_killed = float(no_killed.min())
+        self.weapon_edges = weapon_cumulative.tolist()
+        self.intercept = intercept.tolist()
+        self.killed = killed
+
+    def __call__(self, u: np.ndarray) -> list[tuple[int, ...] | None]:
+        """Per row of draws, the number killed at each base, or ``None`` if no base
+        could have a death: only a killed draw of at least the smallest probability of
+        no one killed can kill anywhere, and then only where the attack is not
+        intercepted."""
+        kills: list[tuple[int, ...] | None] = [None] * len(u)
+        for row in np.flatnonzero(u[:, 4] >= self.least_no_killed).tolist():
+            _, u_weapon, u_intercept, _, u_killed = u[row].tolist()
+            weapon = bisect_right(self.weapon_edges, u_weapon)
+            kills[row] = tuple(
+                _count(self.killed[3 * base + weapon], u_killed) if u_intercept >= intercept[weapon] else 0
+                for base, intercept in enumerate(self.intercept)
+            )
+        return kills
+
+
+def _count(model: tuple[tuple[float, ...], float, float], u: float) -> int:
+    """The count of a (table, mean, dispersion) casualty model for the uniform ``u``."""
+    table = model[0]
+    count = bisect_right(table, u)
+    if count < len(table):
+        return count
+    return negative_binomial(table, u, model[1], model[2])

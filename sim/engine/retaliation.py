@@ -71,21 +71,30 @@ class Retaliation:
         self.base_in_syria = base_in_syria
         self.tension = tension
         self._draws = uniforms(rng, 64)
-        self.since_last = 0  # attacks since the last strike
+        self.last_count = 0  # world.militia_attacks at the last strike
         self.last_day = -math.inf  # day of the last strike
         self.next_day = math.inf  # day of the pending strike (inf: none pending)
         self.major = False  # the pending strike is a major one
         self.base = -1  # the base whose attack the pending strike answers
+        # The attack count at which a routine strike is planned (inf while one is
+        # pending, or with retaliation off): the militia calls on_attack only then, or
+        # after an attack that kills, instead of after every attack.
+        self.plan_at = self.attacks_per_strike if self.enabled else math.inf
 
     def on_attack(self, base: int, killed: int) -> None:
-        """Count an attack (called by the militia process) and plan a strike if due."""
-        self.since_last += 1
+        """Plan a strike if one is due after this attack (called by the militia process
+        for every attack that kills and once the attack count reaches :attr:`plan_at`)."""
+        if not self.enabled:
+            return
         if killed and self.after_deaths:
             if self.next_day != math.inf:
                 self.major, self.base = True, base
                 return
             self._plan(base, True)
-        elif self.since_last >= self.attacks_per_strike and self.next_day == math.inf:
+        elif (
+            self.world.militia_attacks - self.last_count >= self.attacks_per_strike
+            and self.next_day == math.inf
+        ):
             self._plan(base, False)
 
     def _plan(self, base: int, major: bool) -> None:
@@ -93,6 +102,7 @@ class Retaliation:
         earliest = max(world.env.now + self.delay_days, self.last_day + self.min_gap_days)
         self.next_day = max(math.ceil(earliest), world.day + 1)
         self.major, self.base = major, base
+        self.plan_at = math.inf
 
     def on_day(self, day: int) -> None:
         """Carry out the pending strike if it is due today (called by the day step)."""
@@ -105,7 +115,8 @@ class Retaliation:
         world = self.world
         draws = self._draws
         in_iraq_draw, deter_draw, escalate_draw = next(draws), next(draws), next(draws)
-        self.since_last = 0
+        self.last_count = world.militia_attacks
+        self.plan_at = self.last_count + self.attacks_per_strike
         self.last_day = day
         in_iraq = not self.base_in_syria[base] and in_iraq_draw < self.share_in_iraq
         if in_iraq:

@@ -15,10 +15,10 @@ always the same positions of the block (SeedSequence output is prefix-stable), s
 Seeding every stream from one block costs a fraction of building one ``SeedSequence``
 per stream, which matters because it happens once per trial.
 
-Draws that happen one at a time in the event loop come from :func:`uniforms`,
-:func:`exponentials` and :func:`uniform_rows`: iterators over blocks drawn in advance, so that taking a number
-is a C-level ``next()`` rather than a NumPy call (whose overhead would dwarf the
-number). The values are exactly those of drawing the blocks one after another.
+Draws that happen one at a time in the event loop come from :func:`uniforms` and
+:func:`exponentials`, iterators over blocks drawn in advance, so that taking a number is
+a C-level ``next()`` rather than a NumPy call (whose overhead would dwarf the number).
+The values are exactly those of drawing the blocks one after another.
 """
 
 from __future__ import annotations
@@ -101,12 +101,6 @@ def uniforms(rng: np.random.Generator, block: int = 1024) -> Iterator[float]:
 def exponentials(rng: np.random.Generator, block: int = 1024) -> Iterator[float]:
     """Standard exponential draws (mean 1) of ``rng`` as an endless iterator."""
     return chain.from_iterable(_blocks(rng.standard_exponential, block))
-
-
-def uniform_rows(rng: np.random.Generator, width: int, block: int = 128) -> Iterator[list[float]]:
-    """Rows of ``width`` uniform [0, 1) draws of ``rng`` as an endless iterator: one
-    ``next`` gives the numbers of one event that always takes ``width`` of them."""
-    return chain.from_iterable(_blocks(lambda n: rng.random((n, width)), block))
 
 
 def _blocks(draw, block: int) -> Iterator[list]:

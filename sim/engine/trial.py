@@ -7,7 +7,6 @@ import struct
 
 import numpy as np
 import simpy
-from pydantic import BaseModel
 
 from sim.engine import isis
 from sim.engine.conditions import Conditions
@@ -22,8 +21,7 @@ from sim.engine.series import Recorder
 from sim.engine.streams import SeedLike, trial_streams
 from sim.engine.tension import Tension
 from sim.engine.world import World
-from sim.scenario.distributions import _Dist
-from sim.scenario.sampling import draw_parameters, fix
+from sim.scenario.sampling import draw_parameters, fix, has_distribution
 
 
 def simulate_trial(params, seed: SeedLike) -> TrialResult:
@@ -52,7 +50,7 @@ def simulate_trial(params, seed: SeedLike) -> TrialResult:
         >>> result.outcomes["militia_attacks"], result.series_of("troops")[-1]  # doctest: +SKIP
     """
     streams = trial_streams(seed)
-    if _has_distribution(params):
+    if has_distribution(params):
         own = int(streams["parameters"].integers(2**63))
         params = fix(params, {path: draws[0] for path, draws in draw_parameters(params, 1, own).items()})
     return _Trial(params, streams).run()
@@ -109,7 +107,7 @@ class _Trial:
             scenario.militia,
             [scenario.bases[key] for key in base_keys],
             float(scenario.pressure.per_coalition_death),
-            self.retaliation.on_attack if self.retaliation.enabled else None,
+            self.retaliation,
             streams["militia.timing"],
             streams["militia.attacks"],
         )
@@ -190,7 +188,7 @@ class _Trial:
 
     def result(self, n_events: int) -> TrialResult:
         """The outcomes, series and event log of the simulated trial."""
-        events = _event_array(self.world.log)
+        events = _event_array(self.world.log, self.militia.attack_log())
         series = self.recorder.assemble(events)
         names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)
         return TrialResult(
@@ -244,33 +242,6 @@ class _Trial:
         return outcomes
 
 
-_PLAIN = (float, int, str, bool, type(None))
-
-
-def _has_distribution(node) -> bool:
-    """True if any parameter of the scenario is still a distribution.
-
-    The same question as ``bool(sim.scenario.sampling.uncertain_parameters(node))``,
-    asked without building the paths, since it is asked once per trial.
-    """
-    if isinstance(node, _PLAIN):
-        return False
-    if isinstance(node, _Dist):
-        return True
-    if isinstance(node, BaseModel):
-        values = node.__dict__.values()
-    elif isinstance(node, dict):
-        values = node.values()
-    elif isinstance(node, (list, tuple)):
-        values = node
-    else:
-        return False
-    for value in values:
-        if not isinstance(value, _PLAIN) and _has_distribution(value):
-            return True
-    return False
-
-
 def _run_counting(env: simpy.Environment, until: simpy.Event) -> int:
     """Run the environment until ``until`` is processed; return the events processed.
 
@@ -310,15 +281,16 @@ def _release(env: simpy.Environment, processes: list[simpy.Process]) -> None:
 _EVENT_CODES = "dBhb?iid"  # struct codes of EVENT_DTYPE's fields, in order
 
 
-def _event_array(log: list[float]) -> np.ndarray:
-    """The flat event log as a structured array of :data:`EVENT_DTYPE`, in time order.
+def _event_array(log: list[float], attacks: np.ndarray) -> np.ndarray:
+    """The flat event log and the militia's attacks as one structured array of
+    :data:`EVENT_DTYPE`, in time order.
 
     ``struct`` packs the numbers straight into EVENT_DTYPE's memory layout (native
     byte order, no padding), which is several times faster than converting tuples.
     """
     n = len(log) // len(_EVENT_CODES)
     packed = struct.pack("=" + _EVENT_CODES * n, *log)
-    events = np.frombuffer(packed, dtype=EVENT_DTYPE)
-    # Logged in the order they were decided; ISIS attacks are logged at the day step
-    # that ends their day, after the militia attacks of that day.
+    events = np.concatenate((np.frombuffer(packed, dtype=EVENT_DTYPE), attacks))
+    # Each part is in the order its events were decided; ISIS attacks are logged at
+    # the day step that ends their day, after the militia attacks of that day.
     return np.take(events, np.argsort(events["day"], kind="stable"))

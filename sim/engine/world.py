@@ -41,7 +41,7 @@ class World:
         "tension",
         "collapse_day",
         "breakout_fighters_today",
-        "attacks_today",
+        "militia_attacks",
         "militia_background",
         "log",
     )
@@ -72,9 +72,10 @@ class World:
         self.tension = 0.0
         self.collapse_day: float | None = None
 
-        # Within-day accumulators, consumed by the next day step.
+        # Within-day accumulator, consumed by the next day step.
         self.breakout_fighters_today = 0.0
-        self.attacks_today = 0
+        # Militia attacks so far (the attacks themselves are in the militia's log).
+        self.militia_attacks = 0
 
         # The militia background rate for the current day (attacks/day).
         self.militia_background = 0.0

@@ -9,6 +9,7 @@ the draws of another, and draw ``i`` is the same whatever the number of draws.
 
 from __future__ import annotations
 
+import weakref
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -42,6 +43,52 @@ def _walk(node: Any, path: str, found: dict[str, _Dist]) -> None:
             _walk(value, f"{path}.{i}", found)
 
 
+_PLAIN = (float, int, str, bool, type(None))
+
+_FIXED: weakref.WeakValueDictionary[int, BaseModel] = weakref.WeakValueDictionary()
+"""Scenarios known to hold no distribution, by id (an entry goes when its scenario does)."""
+
+
+def has_distribution(scenario: BaseModel) -> bool:
+    """True if any parameter of the scenario is still written as a distribution.
+
+    The same question as ``bool(uncertain_parameters(scenario))``, asked once per
+    trial by the engine, so it is answered without building paths, and at once for a
+    scenario already known to be fixed: one made by :func:`fix`, or one checked
+    before (scenario models are frozen, so the answer cannot change).
+    """
+    if _FIXED.get(id(scenario)) is scenario:
+        return False
+    if _holds_distribution(scenario):
+        return True
+    _remember_fixed(scenario)
+    return False
+
+
+def _remember_fixed(scenario: Any) -> None:
+    if isinstance(scenario, BaseModel):
+        _FIXED[id(scenario)] = scenario
+
+
+def _holds_distribution(node: Any) -> bool:
+    if isinstance(node, _PLAIN):
+        return False
+    if isinstance(node, _Dist):
+        return True
+    if isinstance(node, BaseModel):
+        values = node.__dict__.values()
+    elif isinstance(node, Mapping):
+        values = node.values()
+    elif isinstance(node, (list, tuple)):
+        values = node
+    else:
+        return False
+    for value in values:
+        if not isinstance(value, _PLAIN) and _holds_distribution(value):
+            return True
+    return False
+
+
 def parameter_stream(seed: int, path: str) -> np.random.Generator:
     """The random stream of one uncertain parameter in a run with this seed."""
     sequence = np.random.SeedSequence([seed, STREAM_PARAMETERS, zlib.crc32(path.encode())])
@@ -68,7 +115,9 @@ def fix(scenario: BaseModel, values: Mapping[str, float]) -> Any:
     distributions whose support the schema already checked), so it is cheap enough to
     do once per trial.
     """
-    return _fix(scenario, "", values)
+    fixed = _fix(scenario, "", values)
+    _remember_fixed(fixed)  # _fix leaves no distribution: one without a value is a KeyError
+    return fixed
 
 
 def _fix(node: Any, path: str, values: Mapping[str, float]) -> Any:

@@ -412,14 +412,46 @@ def test_deaths_raise_pressure_from_the_next_day_step():
     result = simulate_trial(scenario, 8)
     attacks = result.events_of("attack")
     assert attacks["killed"].sum() > 5
-    decay = math.exp(-math.log(2.0) / 20.0)
+    assert_pressure_follows_the_logged_deaths(result, per_death=0.1, half_life=20.0)
+
+
+def test_deaths_decided_during_the_run_are_those_logged_at_every_base_and_weapon():
+    # The run decides each attack's dead (pressure, major strikes) from draws checked
+    # a block at a time; the log works every attack out again at the end. Bases that
+    # differ in hardening and air defence, and all three weapons, must agree.
+    deadly = {"wounded_mean": 1.0, "killed_mean": 0.4, "dispersion": 0.5}
+    militia = {"casualties": {"rocket": deadly, "drone": deadly, "ballistic_missile": deadly}}
+    pressure = {"initial": 0.0, "per_coalition_death": 0.1, "half_life_days": 20.0}
+    bases = {
+        "open": {"hardening": 0.0, "air_defence": {"rocket": 0.0, "drone": 0.0, "ballistic_missile": 0.0}},
+        "hard": {"hardening": 0.6, "air_defence": {"rocket": 0.3, "drone": 0.5, "ballistic_missile": 0.1}},
+        "shielded": {
+            "hardening": 0.2,
+            "air_defence": {"rocket": 0.9, "drone": 0.2, "ballistic_missile": 0.7},
+        },
+    }
+    forces = {key: {"base": key, "troops": 400} for key in bases}
+    scenario = poisson_militia(
+        3.0, horizon_days=100, militia=militia, pressure=pressure, bases=bases, forces=forces
+    )
+    result = simulate_trial(scenario, 21)
+    attacks = result.events_of("attack")
+    killing = attacks[attacks["killed"] > 0]
+    assert set(killing["base"].tolist()) == {0, 1, 2} and set(killing["weapon"].tolist()) == {0, 1, 2}
+    assert_pressure_follows_the_logged_deaths(result, per_death=0.1, half_life=20.0)
+
+
+def assert_pressure_follows_the_logged_deaths(result, per_death: float, half_life: float) -> None:
+    """Pressure (from zero, deaths only) is the logged deaths, each decaying from its day."""
+    attacks = result.events_of("attack")
+    decay = math.exp(-math.log(2.0) / half_life)
     expected = [
         sum(
-            0.1 * k * decay ** (d - math.floor(t))
+            per_death * k * decay ** (d - math.floor(t))
             for t, k in zip(attacks["day"], attacks["killed"], strict=True)
             if t < d
         )
-        for d in range(101)
+        for d in range(len(result.series_of("pressure")))
     ]
     np.testing.assert_allclose(result.series_of("pressure"), expected, rtol=1e-9, atol=1e-12)
 
