@@ -27,7 +27,7 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from sim.engine.result import KIND
+from sim.engine.result import EVENT_DTYPE, KIND
 from sim.engine.streams import exponentials
 from sim.engine.world import World
 
@@ -49,29 +49,37 @@ class IsisAttacks:
 
     The day step keeps the integrated attack rate so far (expected attacks since the
     start, the "ISIS clock"); ``next_at`` is the value of that clock at which the next
-    attack happens. The day step calls :meth:`day` only on days that reach it.
+    attack happens. The day step calls :meth:`day` only on days that reach it. The
+    attacks' times are kept in ``times``; :meth:`attack_log` turns them into log rows.
     """
 
-    __slots__ = ("world", "next_at", "_gaps")
+    __slots__ = ("next_at", "times", "_gaps")
 
-    def __init__(self, world: World, rng: np.random.Generator):
-        self.world = world
+    def __init__(self, rng: np.random.Generator):
         self._gaps = exponentials(rng, 64)
         self.next_at = next(self._gaps)
+        self.times: list[float] = []
 
     def day(self, day: int, start: float, rate_per_day: float) -> int:
-        """Log the attacks of the day that ends at ``day``, over which the ISIS clock runs
-        from ``start`` at ``rate_per_day`` (> 0); return their number."""
+        """Record the attacks of the day that ends at ``day``, over which the ISIS clock
+        runs from ``start`` at ``rate_per_day`` (> 0); return their number."""
         end = start + rate_per_day
         count = 0
-        log = self.world.log
+        times = self.times
         while self.next_at <= end:
-            log.extend(
-                (day - 1 + (self.next_at - start) / rate_per_day, ISIS_ATTACK, -1, -1, False, 0, 0, 0.0)
-            )
+            times.append(day - 1 + (self.next_at - start) / rate_per_day)
             count += 1
             self.next_at += next(self._gaps)
         return count
+
+    def attack_log(self) -> np.ndarray:
+        """Every ISIS attack as rows of ``EVENT_DTYPE``, in time order."""
+        log = np.zeros(len(self.times), dtype=EVENT_DTYPE)
+        log["day"] = self.times
+        log["kind"] = ISIS_ATTACK
+        log["base"] = -1
+        log["weapon"] = -1
+        return log
 
 
 def breakouts(

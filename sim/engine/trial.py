@@ -123,7 +123,7 @@ class _Trial:
             self.tension,
             self.retaliation,
             self.militia,
-            IsisAttacks(world, streams["isis"]),
+            IsisAttacks(streams["isis"]),
             float(streams["collapse"].standard_exponential()),
             self.recorder,
         )
@@ -188,7 +188,12 @@ class _Trial:
 
     def result(self, n_events: int) -> TrialResult:
         """The outcomes, series and event log of the simulated trial."""
-        events = _event_array(self.world.log, self.militia.attack_log())
+        # ISIS attacks are recorded by the day step that ends their day, before what that
+        # day step decides (militia attack times are continuous: they fall on a day
+        # step's time only with probability zero).
+        events = _event_array(
+            self.day_step.isis_attacks.attack_log(), self.world.log, self.militia.attack_log()
+        )
         series = self.recorder.assemble(events)
         names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)
         return TrialResult(
@@ -281,16 +286,22 @@ def _release(env: simpy.Environment, processes: list[simpy.Process]) -> None:
 _EVENT_CODES = "dBhb?iid"  # struct codes of EVENT_DTYPE's fields, in order
 
 
-def _event_array(log: list[float], attacks: np.ndarray) -> np.ndarray:
-    """The flat event log and the militia's attacks as one structured array of
-    :data:`EVENT_DTYPE`, in time order.
+def _event_array(*parts: list[float] | np.ndarray) -> np.ndarray:
+    """The parts of a trial's event log as one structured array of :data:`EVENT_DTYPE`,
+    in time order.
 
-    ``struct`` packs the numbers straight into EVENT_DTYPE's memory layout (native
-    byte order, no padding), which is several times faster than converting tuples.
+    Each part is either a mechanism's own array of EVENT_DTYPE or the flat log (a list
+    of numbers, one per field of each event), which ``struct`` packs straight into
+    EVENT_DTYPE's memory layout (native byte order, no padding): several times faster
+    than converting tuples. The parts are joined as bytes (concatenating structured
+    arrays is slow in NumPy) and sorted stably by time, so events at the same time
+    keep the order of the parts and, within a part, the order they were logged in.
     """
-    n = len(log) // len(_EVENT_CODES)
-    packed = struct.pack("=" + _EVENT_CODES * n, *log)
-    events = np.concatenate((np.frombuffer(packed, dtype=EVENT_DTYPE), attacks))
-    # Each part is in the order its events were decided; ISIS attacks are logged at
-    # the day step that ends their day, after the militia attacks of that day.
+    data = b"".join(
+        part.tobytes()
+        if isinstance(part, np.ndarray)
+        else struct.pack("=" + _EVENT_CODES * (len(part) // len(_EVENT_CODES)), *part)
+        for part in parts
+    )
+    events = np.frombuffer(data, dtype=EVENT_DTYPE)
     return np.take(events, np.argsort(events["day"], kind="stable"))

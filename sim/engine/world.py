@@ -3,12 +3,15 @@
 Slow quantities (readiness, ISIS strength, territory, pressure) are advanced once a
 day by the day step (:mod:`sim.engine.day`); troops, tension and so the militia
 background rate are constant within a day and change only at day boundaries, which
-is what lets the militia process simulate its Hawkes process exactly. Moments (an
-attack, a strike, a collapse ...) are appended to the event log as they happen.
+is what lets the militia process simulate its Hawkes process exactly. Moments (a
+strike, a break, a collapse ...) are appended to the event log as they happen; the
+militia and ISIS attacks, the most numerous, are kept by their mechanisms and joined
+to the log at the end of the trial.
 
-Counts are not kept here: the event log holds every attack, strike and casualty, and
-the trial derives the scalar outcomes and the cumulative series from it at the end,
-so the three cannot disagree.
+Counts are not kept here (apart from the militia attacks so far, which conditions and
+the retaliation policy read): the event log holds every attack, strike and casualty,
+and the trial derives the scalar outcomes and the cumulative series from it at the
+end, so the three cannot disagree.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ class World:
         # The militia background rate for the current day (attacks/day).
         self.militia_background = 0.0
 
-        # The event log, flat: EVENT_WIDTH numbers per event in EVENT_DTYPE's field
+        # The event log, flat: eight numbers per event in EVENT_DTYPE's field
         # order. Flat numbers (not a tuple per event) keep the garbage collector out of
         # a trial: floats and ints are not tracked by it, and no container is kept per event.
         self.log: list[float] = []

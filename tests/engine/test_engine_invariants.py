@@ -351,12 +351,14 @@ def test_the_recorded_series_come_in_the_order_of_series():
 def test_the_event_log_is_packed_in_the_layout_of_event_dtype():
     assert struct.calcsize("=" + _EVENT_CODES) == EVENT_DTYPE.itemsize
     log = [2.5, 0, 3, 1, True, 4, 1, 0.0, 1.0, 1, 0, -1, False, 0, 0, 1.0]
-    events = _event_array(log, np.zeros(0, dtype=EVENT_DTYPE))
+    events = _event_array(np.zeros(0, dtype=EVENT_DTYPE), log)
     assert events["day"].tolist() == [1.0, 2.5] and events["kind"].tolist() == [1, 0]
     assert events[1]["base"] == 3 and events[1]["intercepted"] and events[1]["wounded"] == 4
     assert events[0]["weapon"] == -1 and events[0]["value"] == 1.0
-    # The militia's attacks (their own array) are merged in, in time order.
+    # Mechanisms' own arrays are merged in, in time order; at equal times the parts
+    # keep the order they are given in.
     attacks = np.zeros(2, dtype=EVENT_DTYPE)
-    attacks["day"] = [0.5, 1.5]
-    merged = _event_array(log, attacks)
-    assert merged["day"].tolist() == [0.5, 1.0, 1.5, 2.5] and merged["kind"].tolist() == [0, 1, 0, 0]
+    attacks["day"], attacks["kind"] = [0.5, 1.0], 4
+    merged = _event_array(attacks, log)
+    assert merged["day"].tolist() == [0.5, 1.0, 1.0, 2.5] and merged["kind"].tolist() == [4, 4, 1, 0]
+    assert _event_array(log, attacks)["kind"].tolist() == [4, 1, 4, 0]
