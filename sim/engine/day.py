@@ -35,6 +35,7 @@ from sim.engine.conditions import Conditions
 from sim.engine.drawdown import Element, ScheduleClock, Triggers
 from sim.engine.isis import IsisAttacks
 from sim.engine.militia import Militia
+from sim.engine.militia import targets as militia_targets
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
 from sim.engine.series import Recorder
@@ -289,17 +290,12 @@ class DayStep:
                 if not element.bilateral:
                     coalition_iraq += troops
         world.base_troops = base_troops
-        cumulative = 0.0
-        target_cumulative, target_bases = [], []
-        for base, troops in enumerate(base_troops):
-            if troops > 0.0:
-                cumulative += troops
-                target_cumulative.append(cumulative)
-                target_bases.append(base)
-        if target_cumulative:
-            # The last manned base takes everything from the one before it up, even a
-            # point that rounding puts at the very end.
-            target_cumulative[-1] = math.inf
+        if world.troop_days and world.troop_days[-1] == day:
+            world.troop_bases[-1] = base_troops
+        else:
+            world.troop_days.append(day)
+            world.troop_bases.append(base_troops)
+        target_cumulative, target_bases, cumulative = militia_targets(base_troops)
         world.target_cumulative, world.target_bases = target_cumulative, target_bases
         world.troops = cumulative
         world.troops_iraq, world.coalition_iraq = troops_iraq, coalition_iraq

@@ -175,8 +175,8 @@ class Militia:
         self._draws: Iterator[tuple[float, tuple[int, ...] | None]] = chain.from_iterable(
             _attack_draws(attacks, self.BLOCK, self._blocks, deaths)
         )
-        # Per attack, its time and base, in the order they happened (flat: t, b, t, b ...).
-        self.attacks: list[float] = []
+        # The time of every attack, in order (its base is worked out at the end).
+        self.times: list[float] = []
         self._process: simpy.Process | None = None
         # Never triggered: the process waits on it when there is nothing to draw.
         self._idle = world.env.event()
@@ -202,7 +202,8 @@ class Militia:
         tau = self.decay_days
         jump = self.jump
         waits, accepts, draws = self._waits, self._accepts, self._draws
-        record = self.attacks.extend
+        record = self.times.append
+        target = _target
         retaliation = self.retaliation
         on_attack = retaliation.on_attack
         pressure_per_death = self.pressure_per_death
@@ -227,24 +228,43 @@ class Militia:
                         excitation *= exp(-wait / tau)
                     now = candidate
                     if world.troops > 0.0 and next(accepts) * bound < world.militia_background + excitation:
-                        # An attack: a base in proportion to troops; its dead, if any.
+                        # An attack. Its base is needed now only if it may kill or a
+                        # strike may be due; the log works every base out at the end.
                         excitation += jump
                         u_base, kills = next(draws)
-                        base = world.target_bases[
-                            bisect_right(world.target_cumulative, u_base * world.troops)
-                        ]
-                        record((now, base))
+                        record(now)
                         world.militia_attacks += 1
-                        if kills is not None and kills[base]:
+                        killed = 0
+                        if kills is not None:
+                            base = target(world, u_base)
                             killed = kills[base]
+                        if killed:
                             world.pressure += pressure_per_death * killed
                             on_attack(base, killed)
                         elif world.militia_attacks >= retaliation.plan_at:
-                            on_attack(base, 0)
+                            on_attack(target(world, u_base), 0)
             except simpy.Interrupt:
                 if excitation:
                     excitation *= exp((now - env.now) / tau)
                 now = env.now
+
+    def _bases(self, times: np.ndarray, u_base: np.ndarray) -> np.ndarray:
+        """The base of each attack, exactly as :func:`_target` gives it during the run
+        with the troops of the attack's day.
+
+        A base without troops adds 0.0 to the running total of troops, which leaves it
+        unchanged, so the totals over all bases hold the manned bases' totals exactly:
+        the first base whose total exceeds the draw is a manned one, and a draw at or
+        beyond the last total (rounding) goes to the last manned base, as the run's
+        ``inf`` sends it.
+        """
+        world = self.world
+        epoch = np.searchsorted(np.array(world.troop_days), np.floor(times), side="right") - 1
+        troops = np.array(world.troop_bases)[epoch]  # per attack, troops per base
+        totals = np.cumsum(troops, axis=1)
+        below = np.count_nonzero(totals <= (u_base * totals[:, -1])[:, None], axis=1)
+        last_manned = troops.shape[1] - 1 - np.argmax(troops[:, ::-1] > 0.0, axis=1)
+        return np.minimum(below, last_manned)
 
     def attack_log(self) -> np.ndarray:
         """Every attack of the trial as rows of ``EVENT_DTYPE``, in the order they happened.
@@ -255,16 +275,16 @@ class Militia:
         only for the hits whose draw reaches the table's probability of zero; the
         rest are zero.
         """
-        n = len(self.attacks) // 2
+        n = len(self.times)
         log = np.zeros(n, dtype=EVENT_DTYPE)
         if not n:
             return log
         u = np.concatenate(self._blocks)[:n]
-        times_bases = floats(self.attacks).reshape(n, 2)
-        base = times_bases[:, 1].astype(np.intp)
+        times = floats(self.times)
+        base = self._bases(times, u[:, 0])
         weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
         hit = u[:, 2] >= self.intercept[base, weapon]
-        log["day"] = times_bases[:, 0]
+        log["day"] = times
         log["kind"] = ATTACK
         log["base"] = base
         log["weapon"] = weapon
@@ -282,6 +302,28 @@ class Militia:
                     for m, d in zip(model[rows].tolist(), draws[rows].tolist(), strict=True)
                 ]
         return log
+
+
+def targets(base_troops: list[float]) -> tuple[list[float], list[int], float]:
+    """The running totals of the manned bases' troops (the last one infinite), their
+    indices, and all troops: what :func:`_target` bisects to pick an attack's base."""
+    cumulative = 0.0
+    totals, bases = [], []
+    for base, troops in enumerate(base_troops):
+        if troops > 0.0:
+            cumulative += troops
+            totals.append(cumulative)
+            bases.append(base)
+    if totals:
+        # The last manned base takes everything from the one before it up, even a
+        # point that rounding puts at the very end.
+        totals[-1] = math.inf
+    return totals, bases, cumulative
+
+
+def _target(world: World, u_base: float) -> int:
+    """The base an attack with base draw ``u_base`` hits: in proportion to troops."""
+    return world.target_bases[bisect_right(world.target_cumulative, u_base * world.troops)]
 
 
 def _attack_draws(

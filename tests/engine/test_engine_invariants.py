@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import struct
+from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.engine import EVENT_KINDS, SERIES, simulate_trial
+from sim.engine.militia import Militia, _target, targets
 from sim.engine.result import EVENT_DTYPE, WEAPONS
 from sim.engine.series import COUNTS, DAILY, TROOP_TOTALS
 from sim.engine.trial import _EVENT_CODES, _event_array
@@ -362,3 +364,34 @@ def test_the_event_log_is_packed_in_the_layout_of_event_dtype():
     merged = _event_array(attacks, log)
     assert merged["day"].tolist() == [0.5, 1.0, 1.0, 2.5] and merged["kind"].tolist() == [4, 4, 1, 0]
     assert _event_array(log, attacks)["kind"].tolist() == [4, 1, 4, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days=st.lists(
+        st.lists(st.sampled_from([0.0, 0.0, 1.0, 3.5, 1e-9, 250.0, 1e6]), min_size=1, max_size=5),
+        min_size=1,
+        max_size=4,
+    ).filter(lambda rows: len({len(r) for r in rows}) == 1 and all(any(r) for r in rows)),
+    draws=st.lists(
+        st.tuples(st.floats(0.0, 3.999), st.floats(0.0, 1.0, exclude_max=True) | st.just(1.0 - 2**-53)),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_the_bases_worked_out_at_the_end_are_those_the_run_picks(days, draws):
+    # During the run an attack's base is found by bisecting the manned bases' running
+    # totals (militia._target); at the end, for all attacks at once, by counting
+    # totals over every base (Militia._bases). They must agree to the base, zero-troop
+    # bases and draws at the very top included.
+    world = SimpleNamespace(troop_days=list(range(len(days))), troop_bases=days)
+    times, u_base, expected = [], [], []
+    for at, u in draws:
+        when = at % len(days)  # a time within the days given
+        troops = days[int(when)]
+        world.target_cumulative, world.target_bases, world.troops = targets(troops)
+        times.append(when)
+        u_base.append(u)
+        expected.append(_target(world, u))
+    found = Militia._bases(SimpleNamespace(world=world), np.array(times), np.array(u_base))
+    assert found.tolist() == expected
