@@ -150,6 +150,8 @@ class DayStep:
         moving = True  # set_troops runs on day 0 after the day-0 waypoints
         background, present = 0.0, False
         update_rate = True
+        tension_now = world.tension
+        clock_step = 0.0 if clock.paused else clock.rate
         collapse_possible = hazard_at_parity > 0.0
         hazard_sum = 0.0
         attacks_seen = 0  # militia attacks counted by the conditions so far
@@ -203,12 +205,9 @@ class DayStep:
                         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                         self.collapse(day)
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
-                if watch_conditions:  # conditions read the state from the world
-                    world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
 
-                # 2. Decide. (ScheduleClock.advance, inline.)
-                if not clock.paused:
-                    clock.now += clock.rate
+                # 2. Decide. (ScheduleClock.advance, inline: a paused clock adds 0.0.)
+                clock.now += clock_step
             world.day = day
             if tension.next_change <= day:
                 tension.on_day(day)
@@ -216,11 +215,13 @@ class DayStep:
             if retaliation.next_day <= day:
                 retaliation.on_day(day)  # a strike may start a tension episode
                 update_rate = True
-            if watch_conditions:
+            if watch_conditions:  # conditions read the state from the world
+                world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                 conditions.update(world.militia_attacks - attacks_seen)
                 attacks_seen = world.militia_attacks
             if rules.active:
-                rules.on_day(day)
+                rules.on_day(day)  # may pause, resume or speed up the schedule clock
+                clock_step = 0.0 if clock.paused else clock.rate
             if triggers.next_check <= clock.now:
                 while triggers.check():
                     moving = True
@@ -238,7 +239,8 @@ class DayStep:
                 update_rate = True
             if update_rate:  # tension or troops may have changed
                 update_rate = False
-                mu = militia_rate * world.tension * self.presence
+                tension_now = world.tension
+                mu = militia_rate * tension_now * self.presence
                 if mu != background:
                     if mu > background:
                         militia.background_rose()
@@ -246,7 +248,7 @@ class DayStep:
                 elif not present and world.troops > 0.0:
                     militia.background_rose()  # targets again: leftover excitation counts
                 present = world.troops > 0.0
-            append_day((R, C, S, T, world.tension, world.pressure))  # series.DAILY
+            append_day((R, C, S, T, tension_now, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
 
     def collapse(self, day: int) -> None:
@@ -291,10 +293,10 @@ class DayStep:
                     coalition_iraq += troops
         world.base_troops = base_troops
         if world.troop_days and world.troop_days[-1] == day:
-            world.troop_bases[-1] = base_troops
+            world.troop_bases[-self.n_bases :] = base_troops
         else:
             world.troop_days.append(day)
-            world.troop_bases.append(base_troops)
+            world.troop_bases.extend(base_troops)
         target_cumulative, target_bases, cumulative = militia_targets(base_troops)
         world.target_cumulative, world.target_bases = target_cumulative, target_bases
         world.troops = cumulative

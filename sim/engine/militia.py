@@ -259,12 +259,16 @@ class Militia:
         ``inf`` sends it.
         """
         world = self.world
+        by_day = floats(world.troop_bases).reshape(len(world.troop_days), -1)
+        totals = np.cumsum(by_day, axis=1)  # per day troops were set: running totals
+        last_manned = by_day.shape[1] - 1 - np.argmax(by_day[:, ::-1] > 0.0, axis=1)
+        if len(by_day) == 1:  # troops never moved: one set of totals for every attack
+            below = np.searchsorted(totals[0], u_base * totals[0, -1], side="right")
+            return np.minimum(below, last_manned[0])
         epoch = np.searchsorted(np.array(world.troop_days), np.floor(times), side="right") - 1
-        troops = np.array(world.troop_bases)[epoch]  # per attack, troops per base
-        totals = np.cumsum(troops, axis=1)
+        totals = totals[epoch]
         below = np.count_nonzero(totals <= (u_base * totals[:, -1])[:, None], axis=1)
-        last_manned = troops.shape[1] - 1 - np.argmax(troops[:, ::-1] > 0.0, axis=1)
-        return np.minimum(below, last_manned)
+        return np.minimum(below, last_manned[epoch])
 
     def attack_log(self) -> np.ndarray:
         """Every attack of the trial as rows of ``EVENT_DTYPE``, in the order they happened.

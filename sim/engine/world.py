@@ -58,10 +58,10 @@ class World:
 
         # Troops, set by the day step from the force elements, constant within a day.
         self.base_troops = [0.0] * n_bases
-        # The troops at each base from each day they were set (the militia works out
-        # its attacks' bases from them at the end of the trial).
+        # The troops at each base from each day they were set, flat (n_bases numbers a
+        # day): the militia works out its attacks' bases from them at the end.
         self.troop_days: list[int] = []
-        self.troop_bases: list[list[float]] = []
+        self.troop_bases: list[float] = []
         # Manned bases for targeting: running totals of their troops (the last one
         # infinite), and their indices.
         self.target_cumulative: list[float] = []

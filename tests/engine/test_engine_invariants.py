@@ -384,7 +384,7 @@ def test_the_bases_worked_out_at_the_end_are_those_the_run_picks(days, draws):
     # totals (militia._target); at the end, for all attacks at once, by counting
     # totals over every base (Militia._bases). They must agree to the base, zero-troop
     # bases and draws at the very top included.
-    world = SimpleNamespace(troop_days=list(range(len(days))), troop_bases=days)
+    world = SimpleNamespace(troop_days=list(range(len(days))), troop_bases=[x for day in days for x in day])
     times, u_base, expected = [], [], []
     for at, u in draws:
         when = at % len(days)  # a time within the days given
