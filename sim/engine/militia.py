@@ -113,9 +113,9 @@ class Militia:
     weapon, interception and wounded of an attack follow from its five uniforms and
     its base alone, so :meth:`attack_log` works them out for all attacks at once when
     the trial ends, with the same comparisons. For the dead, each block of draws is
-    checked in advance for the rows that could kill at some base (not intercepted
-    there, and a killed draw past the probability of no one killed); only those
-    rows carry counts into the run.
+    checked in advance for the rows whose killed draw could kill at some base; only for
+    those rare attacks are the base, the interception and the count worked out during
+    the run.
     """
 
     BLOCK = 128
@@ -171,8 +171,8 @@ class Militia:
         self._waits: Iterator[float] = exponentials(timing, 256)
         self._accepts: Iterator[float] = uniforms(timing, 256)
         self._blocks: list[np.ndarray] = []  # the attacks' uniforms drawn so far
-        deaths = _Deaths(self._no_killed, self.weapon_cumulative, self.intercept, self.killed)
-        self._draws: Iterator[tuple[float, tuple[int, ...] | None]] = chain.from_iterable(
+        self._deaths = deaths = _Deaths(self._no_killed, self.weapon_cumulative, self.intercept, self.killed)
+        self._draws: Iterator[tuple[float, tuple[int, float, float] | None]] = chain.from_iterable(
             _attack_draws(attacks, self.BLOCK, self._blocks, deaths)
         )
         # The time of every attack, in order (its base is worked out at the end).
@@ -204,6 +204,7 @@ class Militia:
         waits, accepts, draws = self._waits, self._accepts, self._draws
         record = self.times.append
         target = _target
+        killed_at = self._deaths.at
         retaliation = self.retaliation
         on_attack = retaliation.on_attack
         pressure_per_death = self.pressure_per_death
@@ -235,9 +236,9 @@ class Militia:
                         record(now)
                         world.militia_attacks += 1
                         killed = 0
-                        if kills is not None:
+                        if kills is not None:  # the row can kill somewhere
                             base = target(world, u_base)
-                            killed = kills[base]
+                            killed = killed_at(base, kills)
                         if killed:
                             world.pressure += pressure_per_death * killed
                             on_attack(base, killed)
@@ -334,7 +335,7 @@ def _attack_draws(
     stream: np.random.Generator, size: int, blocks: list[np.ndarray], deaths: _Deaths
 ) -> Iterator[zip]:
     """Blocks of the attacks' draws: per attack, its base uniform and, if it could kill
-    at some base, the number killed at each base (else ``None``). Each block of uniforms
+    at some base, what :meth:`_Deaths.at` needs (else ``None``). Each block of uniforms
     is kept in ``blocks`` for :meth:`Militia.attack_log`.
 
     (A function rather than a method, so that the militia and its draws form no cycle
@@ -347,32 +348,37 @@ def _attack_draws(
 
 
 class _Deaths:
-    """Finds, in a block of attacks' draws, the rare rows that kill at some base."""
+    """Who dies in an attack: the rare draws that can kill, found a block at a time,
+    and the count at the base an attack hits."""
 
     __slots__ = ("least_no_killed", "weapon_edges", "intercept", "killed")
 
     def __init__(
         self, no_killed: np.ndarray, weapon_cumulative: np.ndarray, intercept: np.ndarray, killed: list
     ):
-        self.least_no_killed = float(no_killed.min())
-        self.weapon_edges = weapon_cumulative.tolist()
+        self.least_no_killed = no_killed.min(axis=0)  # per weapon, over the bases
+        self.weapon_edges = weapon_cumulative
         self.intercept = intercept.tolist()
         self.killed = killed
 
-    def __call__(self, u: np.ndarray) -> list[tuple[int, ...] | None]:
-        """Per row of draws, the number killed at each base, or ``None`` if no base
-        could have a death: only a killed draw of at least the smallest probability of
-        no one killed can kill anywhere, and then only where the attack is not
-        intercepted."""
-        kills: list[tuple[int, ...] | None] = [None] * len(u)
-        for row in np.flatnonzero(u[:, 4] >= self.least_no_killed).tolist():
-            _, u_weapon, u_intercept, _, u_killed = u[row].tolist()
-            weapon = bisect_right(self.weapon_edges, u_weapon)
-            kills[row] = tuple(
-                _count(self.killed[3 * base + weapon], u_killed) if u_intercept >= intercept[weapon] else 0
-                for base, intercept in enumerate(self.intercept)
-            )
+    def __call__(self, u: np.ndarray) -> list[tuple[int, float, float] | None]:
+        """Per row of draws, ``(weapon, u_intercept, u_killed)`` if the attack could kill
+        at some base, else ``None``: a death needs a killed draw of at least the
+        weapon's smallest probability of no one killed (a rare row)."""
+        kills: list[tuple[int, float, float] | None] = [None] * len(u)
+        weapon = np.searchsorted(self.weapon_edges, u[:, 1], side="right")
+        for row in np.flatnonzero(u[:, 4] >= self.least_no_killed[weapon]).tolist():
+            _, _, u_intercept, _, u_killed = u[row].tolist()
+            kills[row] = (int(weapon[row]), u_intercept, u_killed)
         return kills
+
+    def at(self, base: int, kills: tuple[int, float, float]) -> int:
+        """The number killed at ``base`` by an attack whose row could kill: none if the
+        base intercepts it, else the count of its killed draw."""
+        weapon, u_intercept, u_killed = kills
+        if u_intercept < self.intercept[base][weapon]:
+            return 0
+        return _count(self.killed[3 * base + weapon], u_killed)
 
 
 def _count(model: tuple[tuple[float, ...], float, float], u: float) -> int:
