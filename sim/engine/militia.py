@@ -288,19 +288,19 @@ class Militia:
         times = floats(self.times)
         base = self._bases(times, u[:, 0])
         weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
-        hit = u[:, 2] >= self.intercept[base, weapon]
+        model = base * 3 + weapon  # index into the flat per-(base, weapon) models
+        hit = u[:, 2] >= self.intercept.ravel()[model]
         log["day"] = times
         log["kind"] = ATTACK
         log["base"] = base
         log["weapon"] = weapon
         log["intercepted"] = ~hit
-        model = base * 3 + weapon  # index into the flat per-(base, weapon) models
         for field, column, models, zero in (
             ("wounded", 3, self.wounded, self._no_wounded),
             ("killed", 4, self.killed, self._no_killed),
         ):
             draws = u[:, column]
-            rows = np.flatnonzero(hit & (draws >= zero[base, weapon]))
+            rows = np.flatnonzero(hit & (draws >= zero.ravel()[model]))
             if len(rows):
                 log[field][rows] = [
                     _count(models[m], d)

@@ -76,23 +76,29 @@ class Recorder:
         """
         columns = self.days + 1
         series = np.empty((self.n_elements + len(TROOP_TOTALS) + len(DAILY) + len(COUNTS), columns))
-        changes = np.array(self._troop_days + [columns])
         troops = np.array(self._troop_rows, dtype=float)
         n_troops = self.n_elements + len(TROOP_TOTALS)
-        series[:n_troops] = np.repeat(troops, np.diff(changes), axis=0).T
+        if len(troops) == 1:  # troops never moved
+            series[:n_troops] = troops[0][:, None]
+        else:
+            changes = np.array(self._troop_days + [columns])
+            series[:n_troops] = np.repeat(troops, np.diff(changes), axis=0).T
         n_daily = n_troops + len(DAILY)
         series[n_troops:n_daily] = floats(self.daily).reshape(columns, len(DAILY)).T
 
-        # Per event, what it adds to each count; running totals over the log (with a
-        # leading row of zeros), read at the last event of each day.
+        # Column d counts the events at times t <= d, that is with ceil(t) <= d: per
+        # count, what the events add on each day, then running totals over the days.
         kinds = events["kind"]
-        totals = np.zeros((len(events) + 1, len(COUNTS)))
-        totals[1:, 0] = kinds == KIND["attack"]
-        totals[1:, 1] = events["wounded"]  # zero except for attacks
-        totals[1:, 2] = events["killed"]
-        totals[1:, 3] = kinds == KIND["strike"]
-        totals[1:, 4] = kinds == KIND["isis_attack"]
-        np.cumsum(totals, axis=0, out=totals)
-        last = np.searchsorted(events["day"], np.arange(columns), side="right")
-        series[n_daily:] = totals[last].T
+        day = np.ceil(events["day"]).astype(np.intp)
+        for row, added in enumerate(
+            (
+                kinds == KIND["attack"],
+                events["wounded"],  # zero except for attacks
+                events["killed"],
+                kinds == KIND["strike"],
+                kinds == KIND["isis_attack"],
+            ),
+            start=n_daily,
+        ):
+            np.cumsum(np.bincount(day, weights=added, minlength=columns), out=series[row])
         return series
