@@ -78,7 +78,7 @@ class DayStep:
         self.isis_attacks = isis_attacks
         self.collapse_threshold = collapse_threshold
         self.recorder = recorder
-        self.n_bases = len(world.base_troops)
+        self.n_bases = len(scenario.bases)
 
         isf, ii, cp, pr, mi = (
             scenario.isf,
@@ -291,7 +291,6 @@ class DayStep:
                 enablers += troops * element.enabler_share
                 if not element.bilateral:
                     coalition_iraq += troops
-        world.base_troops = base_troops
         if world.troop_days and world.troop_days[-1] == day:
             world.troop_bases[-self.n_bases :] = base_troops
         else:

@@ -255,9 +255,9 @@ class Militia:
 
         A base without troops adds 0.0 to the running total of troops, which leaves it
         unchanged, so the totals over all bases hold the manned bases' totals exactly:
-        the first base whose total exceeds the draw is a manned one, and a draw at or
-        beyond the last total (rounding) goes to the last manned base, as the run's
-        ``inf`` sends it.
+        the first base whose total exceeds the draw is a manned one. The last manned
+        base caps the answer, as the run's ``inf`` does (a draw below 1 times the total
+        never reaches the total, so neither cap is met in practice).
         """
         world = self.world
         by_day = floats(world.troop_bases).reshape(len(world.troop_days), -1)

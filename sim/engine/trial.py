@@ -65,7 +65,7 @@ class _Trial:
         days = scenario.days
         base_keys = list(scenario.bases)
         self.base_keys = base_keys
-        world = self.world = World(env, days, len(base_keys))
+        world = self.world = World(env, days)
         world.readiness = float(scenario.isf.readiness)
         world.isis_strength = float(scenario.isis.strength)
         world.pressure = float(scenario.pressure.initial)

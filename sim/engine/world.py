@@ -28,7 +28,6 @@ class World:
         "env",
         "days",
         "day",
-        "base_troops",
         "troop_days",
         "troop_bases",
         "target_cumulative",
@@ -51,14 +50,13 @@ class World:
         "log",
     )
 
-    def __init__(self, env: simpy.Environment, days: int, n_bases: int):
+    def __init__(self, env: simpy.Environment, days: int):
         self.env = env
         self.days = days  # the horizon: the last day step runs at time ``days``
         self.day = 0  # the day of the latest day step
 
         # Troops, set by the day step from the force elements, constant within a day.
-        self.base_troops = [0.0] * n_bases
-        # The troops at each base from each day they were set, flat (n_bases numbers a
+        # The troops at each base from each day they were set, flat (one number per base a
         # day): the militia works out its attacks' bases from them at the end.
         self.troop_days: list[int] = []
         self.troop_bases: list[float] = []

@@ -49,6 +49,14 @@ def _formatter(*values: float):
     return number
 
 
+# The box of figures in a panel's top right corner, in axes coordinates.
+_NOTE: dict[str, Any] = {
+    "ha": "right",
+    "va": "top",
+    "bbox": {"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "edgecolor": GREY},
+}
+
+
 def _draw_binary(ax: Axes, name: str, stats: OutcomeStats) -> None:
     successes = int(stats.values.sum())
     ax.barh([0], [stats.mean], height=0.5, color=PALETTE[0], label="probability")
@@ -71,10 +79,8 @@ def _draw_binary(ax: Axes, name: str, stats: OutcomeStats) -> None:
         f"P = {stats.mean:.2f} (95% CI {stats.low:.2f} to {stats.high:.2f})\n"
         f"{successes} of {len(stats.values)} trials",
         transform=ax.transAxes,
-        ha="right",
-        va="top",
+        **_NOTE,
         fontsize=8.5,
-        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "edgecolor": GREY},
     )
 
 
@@ -113,10 +119,8 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats) -> None:
         f"median {quantile(stats.median)}; 5-95% of trials: {quantile(stats.p5)} to {quantile(stats.p95)}"
         f"{happened}",
         transform=ax.transAxes,
-        ha="right",
-        va="top",
+        **_NOTE,
         fontsize=8,
-        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85, "edgecolor": GREY},
     )
     ax.set_ylim(0, float(np.max(heights)) * 1.45)  # headroom for the text box
 

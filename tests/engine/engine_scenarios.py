@@ -68,3 +68,30 @@ def poisson_militia(rate: float = 2.0, branching_ratio: float = 0.0, **changes: 
 def of_kind(result: TrialResult, kind: str) -> np.ndarray:
     """The logged events of one kind."""
     return result.events[result.events["kind"] == KIND[kind]]
+
+
+def constant_imbalance(
+    x: float, hazard: float, days: int, steepness: float = 2.0, **collapse: Any
+) -> Scenario:
+    """ISIS strength and ISF capability held constant at imbalance ``x`` (capability 0.5,
+    no training, decay, growth or attrition); ``collapse`` adds collapse settings."""
+    capability = 0.5
+    return quiet(
+        horizon_days=days,
+        forces={
+            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
+        },
+        isf={"readiness": capability, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isis={
+            "strength": 1000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+        },
+        collapse={
+            "contained_fighters": 1000.0 / (x * capability),
+            "hazard_at_parity_per_day": hazard,
+            "steepness": steepness,
+            **collapse,
+        },
+    )

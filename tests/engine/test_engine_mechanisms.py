@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from engine_scenarios import poisson_militia, quiet
+from engine_scenarios import constant_imbalance, poisson_militia, quiet
 
 from sim.engine import readiness as readiness_model
 from sim.engine import simulate_trial
@@ -258,27 +258,15 @@ def test_a_collapse_moves_territory_cuts_readiness_boosts_isis_and_fires_redeplo
 def test_territory_recovers_only_while_the_isf_outmatch_isis():
     x = 0.8  # after the collapse (no readiness loss or ISIS boost), constant
     recovery = 0.01
-    scenario = quiet(
-        horizon_days=100,
-        forces={
-            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
-        },
-        isf={"readiness": 0.5, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
-        isis={
-            "strength": 1000.0,
-            "growth_per_day": 0.0,
-            "isf_attrition_per_day": 0.0,
-            "strike_attrition_per_day": 0.0,
-        },
-        collapse={
-            "contained_fighters": 1000.0 / (x * 0.5),
-            "hazard_at_parity_per_day": 1.0,
-            "steepness": 0.01,  # h = x^0.01, about 1 a day: the collapse comes in the first days
-            "territory_share": 0.3,
-            "readiness_loss": 0.0,
-            "isis_boost": 0.0,
-            "territory_recovery_per_day": recovery,
-        },
+    scenario = constant_imbalance(
+        x,
+        hazard=1.0,
+        days=100,
+        steepness=0.01,  # h = x^0.01, about 1 a day: the collapse comes in the first days
+        territory_share=0.3,
+        readiness_loss=0.0,
+        isis_boost=0.0,
+        territory_recovery_per_day=recovery,
     )
     result = simulate_trial(scenario, 1)
     day = int(result.outcomes["collapse_day"])

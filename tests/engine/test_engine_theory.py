@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from engine_scenarios import poisson_militia, quiet
+from engine_scenarios import constant_imbalance, poisson_militia, quiet
 from scipy import integrate, stats
 
 from sim.engine import collapse as collapse_model
@@ -340,29 +340,6 @@ def test_collapse_daily_probability_is_one_minus_exp_of_the_hazard():
         assert collapse_model.daily_probability(x, 0.003, 3.0) == pytest.approx(1 - math.exp(-h), rel=1e-14)
     assert collapse_model.daily_probability(math.inf, 0.003, 3.0) == 1.0
     assert collapse_model.daily_probability(0.0, 0.003, 3.0) == 0.0
-
-
-def constant_imbalance(x: float, hazard: float, days: int):
-    """A scenario where ISIS strength and ISF capability are constant, imbalance ``x``."""
-    capability = 0.5
-    return quiet(
-        horizon_days=days,
-        forces={
-            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
-        },
-        isf={"readiness": capability, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
-        isis={
-            "strength": 1000.0,
-            "growth_per_day": 0.0,
-            "isf_attrition_per_day": 0.0,
-            "strike_attrition_per_day": 0.0,
-        },
-        collapse={
-            "contained_fighters": 1000.0 / (x * capability),
-            "hazard_at_parity_per_day": hazard,
-            "steepness": 2.0,
-        },
-    )
 
 
 @pytest.mark.slow
