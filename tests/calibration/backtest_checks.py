@@ -42,6 +42,40 @@ RUNS: dict[str, tuple[int, int]] = {
 }
 
 
+FACTS = ROOT / "data" / "calibration_facts.yaml"
+
+# Defaults of the first version that were set by hand on a fact the split keeps for
+# validation (``use: validate``): a check of these facts stays in-sample until the
+# parameter is re-derived from calibrate facts (Model 2.0) or fitted. A row goes when
+# its parameter no longer cites the fact (tests/calibration/test_fact_split.py).
+V1_IN_SAMPLE: dict[str, str] = {
+    "militia_attack_rate_campaign_iraq_syria": "militia.background_rate_per_day",
+    "isis_fighters_iraq_sep2024": "isis.strength",
+    "isis_incidents_iraq_2024": "isis.growth_per_day",
+}
+
+
+@cache
+def fact_uses() -> dict[str, str]:
+    """``use`` of every fact of the record: ``"calibrate"`` or ``"validate"``."""
+    import yaml
+
+    return {row["id"]: row["use"] for row in yaml.safe_load(FACTS.read_text())}
+
+
+def held_out(check: Check) -> str:
+    """What a check's facts are kept for: ``"fit"`` when any of them may set a value
+    (the check is then in-sample and cannot validate), ``"held out"`` otherwise, and
+    ``"held out (v1 in-sample)"`` when a hand-set default of the first version rests on
+    one of them."""
+    uses = fact_uses()
+    if any(uses[fact] == "calibrate" for fact in check.facts):
+        return "fit"
+    if any(fact in V1_IN_SAMPLE for fact in check.facts):
+        return "held out (v1 in-sample)"
+    return "held out"
+
+
 @dataclass(frozen=True)
 class Check:
     """One fact of the record and how to measure it in a run.

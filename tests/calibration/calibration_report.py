@@ -28,7 +28,16 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from backtest_checks import CHECKS, ROOT, RUNS, SCENARIOS, collapse_day_or_never, evaluate, replay
+from backtest_checks import (
+    CHECKS,
+    ROOT,
+    RUNS,
+    SCENARIOS,
+    collapse_day_or_never,
+    evaluate,
+    held_out,
+    replay,
+)
 from scipy.stats import spearmanr
 
 from sim.scenario.schema import Retaliation, WeaponCasualties
@@ -164,8 +173,8 @@ def _number(value: float) -> str:
 def record_table() -> str:
     """The record against the model's median and 5-95% interval, check by check."""
     lines = [
-        "| replay | fact | record | model median | model 5-95% | record's rank | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| replay | fact | kept for | record | model median | model 5-95% | record's rank | verdict |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for check in CHECKS:
         results = replay(check.scenario)
@@ -186,7 +195,7 @@ def record_table() -> str:
             status += " (known, structural)"
         rank = "-" if math.isnan(verdict.rank) else f"{verdict.rank:.0f}%"
         lines.append(
-            f"| {check.scenario} | {check.what} | {_number(check.record)}"
+            f"| {check.scenario} | {check.what} | {held_out(check)} | {_number(check.record)}"
             f"{f' ({check.record_note})' if check.record_note else ''} "
             f"| {model} | {interval} | {rank} | {status} |"
         )
