@@ -15,6 +15,8 @@ by ``isis_boost`` and rules waiting for a collapse fire.
 
 Territory held by ISIS shrinks only while the ISF outmatch ISIS (x < 1), at a rate
 ``territory_recovery_per_day * (1 - x)``.
+
+:class:`Collapse` is the one copy of these formulas: the day step calls it.
 """
 
 from __future__ import annotations
@@ -30,22 +32,55 @@ def imbalance(strength: float, capability: float, contained_fighters: float) -> 
     return math.inf if capacity <= 0.0 else strength / capacity
 
 
-def hazard(x: float, hazard_at_parity: float, steepness: float) -> float:
-    """The daily collapse hazard at imbalance ``x`` (per day; infinite if ``x`` is)."""
-    if x <= 0.0 or hazard_at_parity <= 0.0:
-        return 0.0
-    if math.isinf(x):
-        return math.inf
-    return hazard_at_parity * x**steepness
+class Collapse:
+    """The collapse of one trial: the ``collapse`` section's parameters and the trial's
+    threshold, its standard exponential draw (the day step sums the daily hazards and
+    compares the sum with it)."""
 
+    __slots__ = (
+        "contained",
+        "hazard_at_parity",
+        "steepness",
+        "territory_share",
+        "readiness_loss",
+        "isis_boost",
+        "recovery",
+        "threshold",
+    )
 
-def daily_probability(x: float, hazard_at_parity: float, steepness: float) -> float:
-    """Chance of a collapse within one day at imbalance ``x``: ``1 - exp(-h)``."""
-    return -math.expm1(-hazard(x, hazard_at_parity, steepness))
+    def __init__(self, collapse, threshold: float) -> None:
+        self.contained = float(collapse.contained_fighters)
+        self.hazard_at_parity = float(collapse.hazard_at_parity_per_day)
+        self.steepness = float(collapse.steepness)
+        self.territory_share = float(collapse.territory_share)
+        self.readiness_loss = float(collapse.readiness_loss)
+        self.isis_boost = float(collapse.isis_boost)
+        self.recovery = float(collapse.territory_recovery_per_day)
+        self.threshold = threshold
 
+    @property
+    def possible(self) -> bool:
+        """Whether this trial can collapse at all (a positive hazard at parity)."""
+        return self.hazard_at_parity > 0.0
 
-def recover_territory(territory: float, x: float, recovery_per_day: float) -> float:
-    """Territory after one day: it shrinks only while the ISF outmatch ISIS."""
-    if territory <= 0.0 or x >= 1.0:
-        return territory
-    return territory * math.exp(-recovery_per_day * (1.0 - x))
+    def hazard(self, strength: float, capability: float) -> float:
+        """The daily hazard at this strength (> 0) and capability (infinite at none)."""
+        try:
+            return self.hazard_at_parity * (strength / (self.contained * capability)) ** self.steepness
+        except (ZeroDivisionError, OverflowError):
+            return math.inf
+
+    def territory(self, territory: float, strength: float, capability: float) -> float:
+        """Territory after one day: it shrinks only while the ISF outmatch ISIS."""
+        x = imbalance(strength, capability, self.contained)
+        if x >= 1.0:
+            return territory
+        return territory * math.exp(-self.recovery * (1.0 - x))
+
+    def strike(self, territory: float, readiness: float, strength: float) -> tuple[float, float, float]:
+        """Territory, readiness and ISIS strength just after the collapse."""
+        return (
+            territory + self.territory_share * (1.0 - territory),
+            readiness * (1.0 - self.readiness_loss),
+            strength * (1.0 + self.isis_boost),
+        )

@@ -8,8 +8,8 @@ coalition strikes::
 with ``a = g - m_isf * C - m_air * E`` and ``b = g / K``; C is ISF capability and E the
 share of reference enablers present, ``min(1, enablers / reference_enablers)`` (air
 strikes need intelligence and aircraft). With C and E held at their values at the
-start of a day, this Bernoulli equation has the exact one-day solution used by
-:func:`step_strength`. Breaks (a Poisson process, :func:`breakouts`) add fighters at
+start of a day, this Bernoulli equation has the exact one-day solution of
+:meth:`Strength.step`, the one copy the day step calls. Breaks (a Poisson process, :func:`breakouts`) add fighters at
 the next day step.
 
 ISIS attacks arrive as a Poisson process whose rate ``attacks_per_fighter_per_day * S``
@@ -34,14 +34,32 @@ from sim.engine.world import World
 ISIS_ATTACK = KIND["isis_attack"]
 
 
-def step_strength(strength: float, a: float, b: float, days: float = 1.0) -> float:
-    """Strength after ``days`` of ``dS/dt = a S - b S^2`` (exact for constant a, b)."""
-    if strength <= 0.0:
-        return 0.0
-    if abs(a) < 1e-12:
-        return strength / (1.0 + b * strength * days)
-    growth = math.exp(a * days)
-    return a * strength * growth / (a + b * strength * (growth - 1.0))
+class Strength:
+    """ISIS strength in one trial: the parameters of the ``isis`` section and the
+    coalition's strikes, which change only with troops (set by :meth:`set_support`)."""
+
+    __slots__ = ("growth", "crowding", "isf_attrition", "strike_attrition", "net_growth")
+
+    def __init__(self, isis) -> None:
+        self.growth = float(isis.growth_per_day)
+        self.crowding = self.growth / float(isis.capacity)  # b = g / K
+        self.isf_attrition = float(isis.isf_attrition_per_day)
+        self.strike_attrition = float(isis.strike_attrition_per_day)
+        self.net_growth = self.growth  # g - m_air * E: ``a`` before the ISF's attrition
+
+    def set_support(self, enabler_share: float) -> None:
+        """The share of the reference enablers present (0..1) from now on."""
+        self.net_growth = self.growth - self.strike_attrition * enabler_share
+
+    def step(self, strength: float, capability: float) -> float:
+        """Strength after one day of ``dS/dt = a S - b S^2`` with this capability (exact)."""
+        if strength <= 0.0:
+            return strength
+        a = self.net_growth - self.isf_attrition * capability
+        if -1e-12 < a < 1e-12:
+            return strength / (1.0 + self.crowding * strength)
+        growth = math.exp(a)
+        return a * strength * growth / (a + self.crowding * strength * (growth - 1.0))
 
 
 class IsisAttacks:
@@ -53,9 +71,10 @@ class IsisAttacks:
     attacks' times are kept in ``times``; :meth:`attack_log` turns them into log rows.
     """
 
-    __slots__ = ("next_at", "times", "_gaps")
+    __slots__ = ("per_fighter_per_day", "next_at", "times", "_gaps")
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, per_fighter_per_day: float):
+        self.per_fighter_per_day = per_fighter_per_day
         self._gaps = exponentials(rng, 64)
         self.next_at = next(self._gaps)
         self.times: list[float] = []

@@ -19,7 +19,7 @@ new bound (exact, by memorylessness of the exponential). A fall of the backgroun
 needs nothing: the old bound still bounds the intensity, and the acceptance test
 uses the intensity at the candidate's time.
 
-Each attack picks a base in proportion to its troops, a weapon from the mix, is
+Each attack picks a base (:mod:`sim.engine.targeting`), a weapon from the mix, is
 intercepted with the base's probability for that weapon, and otherwise wounds and
 kills negative-binomial numbers of people scaled by the base's hardening.
 """
@@ -35,6 +35,7 @@ from itertools import accumulate, chain
 import numpy as np
 import simpy
 
+from sim.engine import targeting
 from sim.engine.result import EVENT_DTYPE, KIND
 from sim.engine.series import floats
 from sim.engine.streams import exponentials, uniforms
@@ -203,7 +204,7 @@ class Militia:
         jump = self.jump
         waits, accepts, draws = self._waits, self._accepts, self._draws
         record = self.times.append
-        target = _target
+        target = targeting.pick
         killed_at = self._deaths.at
         retaliation = self.retaliation
         on_attack = retaliation.on_attack
@@ -217,7 +218,7 @@ class Militia:
         while True:
             try:
                 while True:
-                    bound = world.militia_background + excitation if world.troops > 0.0 else 0.0
+                    bound = world.militia_background + excitation if world.has_targets else 0.0
                     if bound <= 0.0:
                         yield idle  # never triggered: only an interrupt wakes the process
                     wait = next(waits) / bound
@@ -228,7 +229,7 @@ class Militia:
                     if excitation:
                         excitation *= exp(-wait / tau)
                     now = candidate
-                    if world.troops > 0.0 and next(accepts) * bound < world.militia_background + excitation:
+                    if world.has_targets and next(accepts) * bound < world.militia_background + excitation:
                         # An attack. Its base is needed now only if it may kill or a
                         # strike may be due; the log works every base out at the end.
                         excitation += jump
@@ -249,28 +250,6 @@ class Militia:
                     excitation *= exp((now - env.now) / tau)
                 now = env.now
 
-    def _bases(self, times: np.ndarray, u_base: np.ndarray) -> np.ndarray:
-        """The base of each attack, exactly as :func:`_target` gives it during the run
-        with the troops of the attack's day.
-
-        A base without troops adds 0.0 to the running total of troops, which leaves it
-        unchanged, so the totals over all bases hold the manned bases' totals exactly:
-        the first base whose total exceeds the draw is a manned one. The last manned
-        base caps the answer, as the run's ``inf`` does (a draw below 1 times the total
-        never reaches the total, so neither cap is met in practice).
-        """
-        world = self.world
-        by_day = floats(world.troop_bases).reshape(len(world.troop_days), -1)
-        totals = np.cumsum(by_day, axis=1)  # per day troops were set: running totals
-        last_manned = by_day.shape[1] - 1 - np.argmax(by_day[:, ::-1] > 0.0, axis=1)
-        if len(by_day) == 1:  # troops never moved: one set of totals for every attack
-            below = np.searchsorted(totals[0], u_base * totals[0, -1], side="right")
-            return np.minimum(below, last_manned[0])
-        epoch = np.searchsorted(np.array(world.troop_days), np.floor(times), side="right") - 1
-        totals = totals[epoch]
-        below = np.count_nonzero(totals <= (u_base * totals[:, -1])[:, None], axis=1)
-        return np.minimum(below, last_manned[epoch])
-
     def attack_log(self) -> np.ndarray:
         """Every attack of the trial as rows of ``EVENT_DTYPE``, in the order they happened.
 
@@ -286,7 +265,8 @@ class Militia:
             return log
         u = np.concatenate(self._blocks)[:n]
         times = floats(self.times)
-        base = self._bases(times, u[:, 0])
+        world = self.world
+        base = targeting.bases_of(times, u[:, 0], world.troop_days, world.troop_bases)
         weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
         model = base * 3 + weapon  # index into the flat per-(base, weapon) models
         hit = u[:, 2] >= self.intercept.ravel()[model]
@@ -307,28 +287,6 @@ class Militia:
                     for m, d in zip(model[rows].tolist(), draws[rows].tolist(), strict=True)
                 ]
         return log
-
-
-def targets(base_troops: list[float]) -> tuple[list[float], list[int], float]:
-    """The running totals of the manned bases' troops (the last one infinite), their
-    indices, and all troops: what :func:`_target` bisects to pick an attack's base."""
-    cumulative = 0.0
-    totals, bases = [], []
-    for base, troops in enumerate(base_troops):
-        if troops > 0.0:
-            cumulative += troops
-            totals.append(cumulative)
-            bases.append(base)
-    if totals:
-        # The last manned base takes everything from the one before it up, even a
-        # point that rounding puts at the very end.
-        totals[-1] = math.inf
-    return totals, bases, cumulative
-
-
-def _target(world: World, u_base: float) -> int:
-    """The base an attack with base draw ``u_base`` hits: in proportion to troops."""
-    return world.target_bases[bisect_right(world.target_cumulative, u_base * world.troops)]
 
 
 def _attack_draws(

@@ -9,11 +9,13 @@ import numpy as np
 import simpy
 
 from sim.engine import isis
+from sim.engine.collapse import Collapse
 from sim.engine.conditions import Conditions
-from sim.engine.day import DayStep
+from sim.engine.day import DayStep, Mechanisms
 from sim.engine.drawdown import Element, ScheduleClock, Triggers, drawdown
-from sim.engine.isis import IsisAttacks
+from sim.engine.isis import IsisAttacks, Strength
 from sim.engine.militia import Militia
+from sim.engine.readiness import Readiness
 from sim.engine.result import EVENT_DTYPE, KIND, SERIES, WEAPONS, TrialResult
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
@@ -112,20 +114,29 @@ class _Trial:
             streams["militia.attacks"],
         )
         self.recorder = Recorder(days, len(self.elements))
+        mi = scenario.militia
         self.day_step = DayStep(
-            world,
-            scenario,
-            self.elements,
-            self.clock,
-            self.triggers,
-            self.conditions,
-            self.rules,
-            self.tension,
-            self.retaliation,
-            self.militia,
-            IsisAttacks(streams["isis"]),
-            float(streams["collapse"].standard_exponential()),
-            self.recorder,
+            Mechanisms(
+                world=world,
+                elements=self.elements,
+                clock=self.clock,
+                triggers=self.triggers,
+                conditions=self.conditions,
+                rules=self.rules,
+                tension=self.tension,
+                retaliation=self.retaliation,
+                militia=self.militia,
+                isis_attacks=IsisAttacks(streams["isis"], float(scenario.isis.attacks_per_fighter_per_day)),
+                readiness=Readiness(scenario.isf),
+                strength=Strength(scenario.isis),
+                collapse=Collapse(scenario.collapse, float(streams["collapse"].standard_exponential())),
+                recorder=self.recorder,
+                n_bases=len(base_keys),
+                militia_rate=float(mi.background_rate_per_day),
+                reference_troops=float(mi.reference_troops),
+                troop_elasticity=float(mi.troop_elasticity),
+                pressure_decay=math.exp(-math.log(2.0) / float(scenario.pressure.half_life_days)),
+            )
         )
         self.breakout_rng = streams["isis.breakouts"]
 
@@ -192,7 +203,7 @@ class _Trial:
         # day step decides (militia attack times are continuous: they fall on a day
         # step's time only with probability zero).
         events = _event_array(
-            self.day_step.isis_attacks.attack_log(), self.world.log, self.militia.attack_log()
+            self.day_step.parts.isis_attacks.attack_log(), self.world.log, self.militia.attack_log()
         )
         series = self.recorder.assemble(events)
         names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)

@@ -32,7 +32,9 @@ class World:
         "troop_bases",
         "target_cumulative",
         "target_bases",
+        "target_total",
         "troops",
+        "has_targets",
         "troops_iraq",
         "coalition_iraq",
         "trainers",
@@ -60,11 +62,13 @@ class World:
         # day): the militia works out its attacks' bases from them at the end.
         self.troop_days: list[int] = []
         self.troop_bases: list[float] = []
-        # Manned bases for targeting: running totals of their troops (the last one
-        # infinite), and their indices.
+        # Manned bases for targeting (sim.engine.targeting): running totals of their
+        # weights (the last one infinite), their indices and the total weight.
         self.target_cumulative: list[float] = []
         self.target_bases: list[int] = []
+        self.target_total = 0.0  # the manned bases' weights summed
         self.troops = 0.0  # all troops in theatre (Iraq and Syria, coalition and bilateral)
+        self.has_targets = False  # any manned base for the militia to attack
         self.troops_iraq = 0.0
         self.coalition_iraq = 0.0  # non-bilateral troops in Iraq
         self.trainers = 0.0  # trainers in Iraq

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.engine import EVENT_KINDS, SERIES, simulate_trial
-from sim.engine.militia import Militia, _target, targets
 from sim.engine.result import EVENT_DTYPE, WEAPONS
 from sim.engine.series import COUNTS, DAILY, TROOP_TOTALS
+from sim.engine.targeting import bases_of, pick, running_totals
 from sim.engine.trial import _EVENT_CODES, _event_array
 from sim.scenario.schema import METRICS, REGIONS, Scenario
 
@@ -381,17 +381,17 @@ def test_the_event_log_is_packed_in_the_layout_of_event_dtype():
 )
 def test_the_bases_worked_out_at_the_end_are_those_the_run_picks(days, draws):
     # During the run an attack's base is found by bisecting the manned bases' running
-    # totals (militia._target); at the end, for all attacks at once, by counting
-    # totals over every base (Militia._bases). They must agree to the base, zero-troop
+    # totals (targeting.pick); at the end, for all attacks at once, by counting
+    # totals over every base (targeting.bases_of). They must agree to the base, zero-troop
     # bases and draws at the very top included.
     world = SimpleNamespace(troop_days=list(range(len(days))), troop_bases=[x for day in days for x in day])
     times, u_base, expected = [], [], []
     for at, u in draws:
         when = at % len(days)  # a time within the days given
         troops = days[int(when)]
-        world.target_cumulative, world.target_bases, world.troops = targets(troops)
+        world.target_cumulative, world.target_bases, world.target_total = running_totals(troops)
         times.append(when)
         u_base.append(u)
-        expected.append(_target(world, u))
-    found = Militia._bases(SimpleNamespace(world=world), np.array(times), np.array(u_base))
+        expected.append(pick(world, u))
+    found = bases_of(np.array(times), np.array(u_base), world.troop_days, world.troop_bases)
     assert found.tolist() == expected

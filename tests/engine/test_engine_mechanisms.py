@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 from engine_scenarios import constant_imbalance, poisson_militia, quiet
 
-from sim.engine import readiness as readiness_model
 from sim.engine import simulate_trial
-from sim.engine.isis import step_strength
 
 # Pressure halves every 10 days from 1.0 with nothing else going on, so conditions on
 # it hold from a day known in advance: pressure < 0.45 from day 12 on (2^-1.15 = 0.45).
@@ -569,8 +567,9 @@ def test_isis_attacks_cost_readiness():
     np.testing.assert_allclose(result.series_of("readiness"), 0.5 - 0.001 * cumulative, rtol=1e-12)
 
 
-def test_the_day_steps_readiness_capability_and_isis_match_the_mechanism_functions():
-    """The day step inlines the formulas of readiness.py and isis.py; hold them together."""
+def test_the_day_steps_readiness_capability_and_isis_follow_their_equations_with_each_days_inputs():
+    """An oracle written out here: the exact one-day solutions of the readiness and ISIS
+    equations, with each day's trainers and enablers and the previous day's capability."""
     schedule = [{"at": 50, "troops": 300, "ramp_days": 100}]
     isf = {
         "readiness": 0.4,
@@ -602,24 +601,22 @@ def test_the_day_steps_readiness_capability_and_isis_match_the_mechanism_functio
     )
     result = simulate_trial(scenario, 0)
     trainers, enablers = result.series_of("trainers"), result.series_of("enablers")
-    readiness, capability = (
-        [0.4],
-        [
-            readiness_model.capability(
-                0.4, readiness_model.dependence(0, 0.5, 0.2, 300.0), enablers[0], 1000.0
-            )
-        ],
-    )
-    strength = [700.0]
+
+    def capability(readiness: float, day: int) -> float:
+        dependence = 0.2 + 0.3 * math.exp(-day / 300.0)
+        return readiness * (1.0 - dependence * max(0.0, 1.0 - enablers[day] / 1000.0))
+
+    readiness, capabilities, strength = [0.4], [capability(0.4, 0)], [700.0]
     for day in range(1, 301):
-        training = readiness_model.training_rate(trainers[day - 1], 0.003, 300.0)
-        readiness.append(readiness_model.step_readiness(readiness[-1], training, 0.001))
-        a = 0.006 - 0.004 * capability[-1] - 0.002 * min(1.0, enablers[day - 1] / 1000.0)
-        strength.append(step_strength(strength[-1], a, 0.006 / 9000.0))
-        dependence = readiness_model.dependence(day, 0.5, 0.2, 300.0)
-        capability.append(readiness_model.capability(readiness[-1], dependence, enablers[day], 1000.0))
+        training = 0.003 * trainers[day - 1] / (trainers[day - 1] + 300.0)
+        target = training / (training + 0.001)
+        readiness.append(target + (readiness[-1] - target) * math.exp(-(training + 0.001)))
+        a = 0.006 - 0.004 * capabilities[-1] - 0.002 * min(1.0, enablers[day - 1] / 1000.0)
+        s, b = strength[-1], 0.006 / 9000.0
+        strength.append(a * s * math.exp(a) / (a + b * s * (math.exp(a) - 1.0)))
+        capabilities.append(capability(readiness[-1], day))
     np.testing.assert_allclose(result.series_of("readiness"), readiness, rtol=1e-13)
-    np.testing.assert_allclose(result.series_of("capability"), capability, rtol=1e-13)
+    np.testing.assert_allclose(result.series_of("capability"), capabilities, rtol=1e-13)
     np.testing.assert_allclose(result.series_of("isis_strength"), strength, rtol=1e-12)
 
 

@@ -8,15 +8,16 @@ or a goodness-of-fit p-value floor, so that a wrong model fails them.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from engine_scenarios import constant_imbalance, poisson_militia, quiet
 from scipy import integrate, stats
 
-from sim.engine import collapse as collapse_model
 from sim.engine import simulate_trial
-from sim.engine.isis import step_strength
+from sim.engine.collapse import Collapse
+from sim.engine.isis import Strength
 from sim.engine.militia import negative_binomial, negative_binomial_table
 
 MAX_DAYS = 7305  # the schema's longest horizon
@@ -298,13 +299,27 @@ def test_isis_strength_follows_the_logistic_closed_form_and_a_fine_ode_integrati
     np.testing.assert_allclose(result.series_of("isis_strength"), fine, rtol=1e-7)
 
 
-def test_step_strength_is_exact_for_growth_decline_and_the_critical_case():
-    for a, b in ((0.02, 1e-5), (-0.01, 1e-6), (0.0, 2e-6)):
+def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
+    # Days of the exact one-day solution compose into the exact solution over 50 days.
+    for growth, isf_attrition in ((0.02, 0.0), (0.0, 0.01), (0.0, 0.0)):
+        capacity = 20000.0 if growth else math.inf
+        model = Strength(
+            SimpleNamespace(
+                growth_per_day=growth,
+                capacity=capacity,
+                isf_attrition_per_day=isf_attrition,
+                strike_attrition_per_day=0.0,
+            )
+        )
+        a, b = growth - isf_attrition, growth / capacity
         fine = integrate.solve_ivp(
             lambda _, s, a=a, b=b: a * s - b * s * s, (0, 50), [900.0], rtol=1e-12, atol=1e-10
         )
-        assert step_strength(900.0, a, b, 50.0) == pytest.approx(fine.y[0][-1], rel=1e-8)
-    assert step_strength(0.0, 0.1, 1e-5) == 0.0
+        strength = 900.0
+        for _ in range(50):
+            strength = model.step(strength, 1.0)
+        assert strength == pytest.approx(fine.y[0][-1], rel=1e-8)
+        assert model.step(0.0, 1.0) == 0.0
 
 
 def test_isis_attacks_are_poisson_with_rate_proportional_to_strength():
@@ -334,12 +349,22 @@ def test_isis_attacks_are_poisson_with_rate_proportional_to_strength():
 # ---------------------------------------------------------------------- collapse
 
 
-def test_collapse_daily_probability_is_one_minus_exp_of_the_hazard():
-    for x in (0.5, 1.0, 2.0):
-        h = 0.003 * x**3
-        assert collapse_model.daily_probability(x, 0.003, 3.0) == pytest.approx(1 - math.exp(-h), rel=1e-14)
-    assert collapse_model.daily_probability(math.inf, 0.003, 3.0) == 1.0
-    assert collapse_model.daily_probability(0.0, 0.003, 3.0) == 0.0
+def test_collapse_hazard_is_the_parity_hazard_times_the_imbalance_to_the_steepness():
+    parameters = SimpleNamespace(
+        contained_fighters=1000.0,
+        hazard_at_parity_per_day=0.003,
+        steepness=3.0,
+        territory_share=0.3,
+        readiness_loss=0.3,
+        isis_boost=1.0,
+        territory_recovery_per_day=0.01,
+    )
+    model = Collapse(parameters, 1.0)
+    assert model.hazard(500.0, 0.5) == pytest.approx(0.003, rel=1e-14)  # parity: x = 1
+    for x in (0.5, 2.0, 7.0):
+        assert model.hazard(500.0 * x, 0.5) == pytest.approx(0.003 * x**3, rel=1e-14)
+    assert model.hazard(500.0, 0.0) == math.inf  # no capability: certain collapse
+    assert model.hazard(1e300, 1e-300) == math.inf  # overflow is a certain collapse too
 
 
 @pytest.mark.slow
