@@ -1,7 +1,9 @@
 """Stand-ins for ``sim.montecarlo`` Results and Comparison, built from random numbers.
 
 They have the interface the plots use and nothing more, so the plots can be tested
-without running the model. Numbers are plausible in shape, not in value.
+without running the model. Numbers are plausible in shape, not in value; the summary,
+collapse curve and differences are computed from them with :mod:`sim.montecarlo.stats`,
+as the real ones are.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.outcomes import OUTCOMES
+from sim.engine.outcomes import OUTCOMES, describe
 from sim.engine.result import SERIES, WEAPONS
-from sim.plots.style import wilson
+from sim.montecarlo.stats import SUMMARY_COLUMNS, describe_outcome, kaplan_meier, paired_difference
 from sim.scenario.schema import Scenario
 
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -142,6 +144,9 @@ class FakeResults:
         )
 
         outcomes = {o.name: rng.normal(10, 2, n_trials) for o in OUTCOMES}
+        for o in OUTCOMES:  # yes or no, from the same draws
+            if o.kind == "binary":
+                outcomes[o.name] = (outcomes[o.name] > 10).astype(float)
         outcomes.update(
             militia_attacks=series["attacks"][:, -1],
             wounded=series["wounded"][:, -1],
@@ -181,25 +186,22 @@ class FakeResults:
         for name in self.trials.columns:
             if name.startswith("param:") or name == "n_events":
                 continue
-            x = self.trials[name].to_numpy(float)
-            x = x[np.isfinite(x)]
-            if name == "collapse" or name.startswith("rule:"):
-                low, high = wilson(x.sum(), len(x))
-            else:
-                half = 1.96 * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else np.nan
-                low, high = x.mean() - half if len(x) else np.nan, x.mean() + half if len(x) else np.nan
-            rows[name] = {"mean": x.mean() if len(x) else np.nan, "ci_low": low, "ci_high": high, "n": len(x)}
-        return pd.DataFrame.from_dict(rows, orient="index")
+            try:
+                outcome = describe(name)
+                kind, unit = outcome.kind, outcome.unit
+            except KeyError:
+                kind, unit = "level", ""
+            rows[name] = describe_outcome(self.trials[name].to_numpy(float), kind, unit)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(SUMMARY_COLUMNS))
 
     def collapse_curve(self) -> pd.DataFrame:
         days = self.trials["collapse_day"].to_numpy(float)
-        n = len(days)
-        counts = np.array([(days <= d).sum() for d in range(len(self.dates))])
-        low, high = zip(*(wilson(c, n) for c in counts), strict=True)
-        return pd.DataFrame(
-            {"day": np.arange(len(self.dates)), "probability": counts / n, "low": low, "high": high},
-            index=self.dates,
-        )
+        happened = np.isfinite(days)
+        grid = np.arange(len(self.dates), dtype=float)
+        curve = kaplan_meier(np.where(happened, days, grid[-1]), happened, grid)
+        frame = curve[["probability", "low", "high"]].set_axis(self.dates)
+        frame.insert(0, "day", np.arange(len(self.dates)))
+        return frame
 
 
 class FakeComparison:
@@ -217,11 +219,10 @@ class FakeComparison:
         rows = []
         for other in self.results[1:]:
             for outcome in other.summary().index:
-                d = (other.trials[outcome] - base[outcome]).to_numpy(float)
-                d = d[np.isfinite(d)]
-                mean = d.mean() if len(d) else np.nan
-                half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
-                rows.append((other.name, outcome, mean, mean - half, mean + half))
+                interval, _ = paired_difference(
+                    base[outcome].to_numpy(float), other.trials[outcome].to_numpy(float)
+                )
+                rows.append((other.name, outcome, *interval))
         return pd.DataFrame(rows, columns=["scenario", "outcome", "mean_diff", "ci_low", "ci_high"])
 
 

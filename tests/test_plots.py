@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from plots_fakes import FakeResults, fake_comparison  # noqa: E402
+from plots_fakes import FakeComparison, FakeResults, fake_comparison  # noqa: E402
 
 import sim.plots as plots  # noqa: E402
 from sim.plots.attacks import typical_trial  # noqa: E402
@@ -66,7 +66,7 @@ def test_plot_outcome_marks_median_and_states_mean_with_ci(results):
     assert results.name in ax.get_title()
     assert ax.get_xlabel() == "militia attacks (attacks)"
     assert "%" in ax.get_ylabel()
-    median = np.median(results.trials["militia_attacks"])
+    median = results.summary().loc["militia_attacks", "median"]
     vertical = [line.get_xdata()[0] for line in ax.get_lines()]
     assert median in vertical
     box = " ".join(t.get_text() for t in ax.texts)
@@ -101,6 +101,86 @@ def test_plot_outcomes_accepts_chosen_and_per_scenario_outcomes(results):
     figure = plots.plot_outcomes(results, ["militia_attacks", "attacks_at:erbil", "collapse"])
     assert len(visible_axes(figure)) == 3
     assert "Attacks at erbil" in [ax.get_title() for ax in figure.axes]
+
+
+class SummaryOfItsOwn(FakeResults):
+    """Fake results whose summary says what no statistic of their trials gives.
+
+    A figure that draws these numbers read them from the summary; one that computed its
+    own from the trials would draw others.
+    """
+
+    STATS = {
+        "collapse": {"mean": 0.5, "ci_low": 0.3, "ci_high": 0.8},
+        "militia_attacks": {
+            "mean": 120.0,
+            "ci_low": 111.0,
+            "ci_high": 133.0,
+            "median": 125.0,
+            "p5": 80.0,
+            "p95": 170.0,
+        },
+    }
+
+    def summary(self):
+        frame = super().summary()
+        for name, row in self.STATS.items():
+            for column, value in row.items():
+                frame.loc[name, column] = value
+        return frame
+
+
+class SummaryWithout(FakeResults):
+    """Fake results whose summary lacks one outcome that is among the trials."""
+
+    def __init__(self, missing: str):
+        super().__init__()
+        self.missing = missing
+
+    def summary(self):
+        return super().summary().drop(index=self.missing)
+
+
+def test_plot_outcome_draws_the_summarys_mean_interval_and_percentiles():
+    results = SummaryOfItsOwn()
+    ax = plots.plot_outcome(results, "militia_attacks").axes[0]
+    vertical = {line.get_label(): line.get_xdata()[0] for line in ax.get_lines()}
+    assert (vertical["median"], vertical["mean"]) == (125.0, 120.0)
+    (span,) = [p for p in ax.patches if p.get_label() == "5-95% of trials"]
+    assert (span.get_x(), span.get_x() + span.get_width()) == (80.0, 170.0)
+    box = ax.texts[0].get_text()
+    assert "mean 120 (95% CI 111 to 133)" in box and "5-95% of trials: 80 to 170" in box
+
+
+def test_plot_outcome_draws_the_summarys_probability_and_wilson_interval():
+    results = SummaryOfItsOwn()
+    ax = plots.plot_outcome(results, "collapse").axes[0]
+    (bar,) = ax.patches
+    assert bar.get_width() == 0.5
+    assert ax.texts[0].get_text().startswith("P = 0.50 (95% CI 0.30 to 0.80)")
+    (whisker,) = ax.collections
+    ((low, _), (high, _)) = whisker.get_segments()[0]
+    assert (low, high) == pytest.approx((0.3, 0.8))
+
+
+def test_plot_compare_outcomes_draws_each_runs_summary():
+    comparison = FakeComparison([SummaryOfItsOwn("first"), SummaryOfItsOwn("second", seed=2)])
+    ax = plots.plot_compare_outcomes(comparison, ["militia_attacks"]).axes[0]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [d.get_xdata()[0] for d in dots] == [120.0, 120.0]
+    ranges = [
+        list(line.get_xdata())
+        for line in ax.get_lines()
+        if line.get_marker() != "o" and len(line.get_xdata()) == 2
+    ]
+    assert ranges == [[80.0, 170.0], [80.0, 170.0]]
+
+
+@pytest.mark.parametrize("name", ["militia_attacks", "collapse"])
+def test_outcome_figures_refuse_an_outcome_the_summary_lacks(name):
+    results = SummaryWithout(name)
+    with pytest.raises(KeyError, match=f"{name}.*not an outcome in the summary"):
+        plots.plot_outcome(results, name)
 
 
 # --------------------------------------------------------------------------- fans

@@ -4,9 +4,12 @@ Every interval here is two-sided at ``level`` (95% by default):
 
 - :func:`mean_ci`: the mean of a sample with a Student t interval (``mean +- t * s / sqrt(n)``).
 - :func:`wilson`: a binomial proportion with the Wilson score interval, which stays inside
-  [0, 1] and keeps sensible coverage near 0 and 1, where collapse probabilities live.
+  [0, 1] and keeps sensible coverage near 0 and 1, where collapse probabilities live
+  (SciPy's ``binomtest(...).proportion_ci("wilson")``).
 - :func:`kaplan_meier`: the probability that an event has happened by each time, from
-  times that may be censored, with a Greenwood variance on the complementary log-log scale.
+  times that may be censored, with a Greenwood variance on the complementary log-log scale
+  (SciPy's ``ecdf`` of right-censored data); where SciPy's band is undefined (no event yet,
+  or every subject had it) an exact binomial bound takes its place.
 - :func:`paired_difference`: the mean of per-trial differences with a t interval; with
   common random numbers the differences vary far less than either sample.
 - :func:`describe_outcome`: one row of a results summary.
@@ -15,6 +18,7 @@ Every interval here is two-sided at ``level`` (95% by default):
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -31,10 +35,6 @@ class Interval(NamedTuple):
     estimate: float
     low: float
     high: float
-
-
-def _z(level: float) -> float:
-    return float(_scipy.norm.ppf(0.5 + level / 2))
 
 
 def mean_ci(values: np.ndarray, level: float = LEVEL) -> Interval:
@@ -60,18 +60,18 @@ def mean_ci(values: np.ndarray, level: float = LEVEL) -> Interval:
 def wilson(successes: float, n: int, level: float = LEVEL) -> Interval:
     """A proportion ``successes / n`` with its Wilson score interval, inside [0, 1].
 
-    ``n <= 0`` gives ``nan`` everywhere. Unlike the normal approximation the interval
-    is not empty when no trial (or every trial) succeeded: 0 of 100 gives [0, 0.037].
+    ``successes`` must be a whole number from 0 to ``n`` (a float such as ``3.0`` is
+    accepted); ``n <= 0`` gives ``nan`` everywhere. Unlike the normal approximation the
+    interval is not empty when no trial (or every trial) succeeded: 0 of 100 gives
+    [0, 0.037], with the bound at 0 (or 1) exact.
     """
     if n <= 0:
         return Interval(math.nan, math.nan, math.nan)
-    z = _z(level)
-    p = successes / n
-    shrink = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / shrink
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / shrink
-    # the interval always holds p; min/max only undo rounding (0 of n must give low = 0 exactly)
-    return Interval(p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
+    count = int(successes)
+    if count != successes:
+        raise ValueError(f"successes must be a whole number, found {successes!r}")
+    band = _scipy.binomtest(count, n).proportion_ci(level, method="wilson")
+    return Interval(count / n, float(band.low), float(band.high))
 
 
 def percentiles(values: np.ndarray, q: tuple[float, ...] = PERCENTILES, method: str = "linear") -> np.ndarray:
@@ -103,60 +103,42 @@ def kaplan_meier(
         estimate of P(event by t)), ``low`` and ``high`` (the band), and ``at_risk``
         (subjects still observed without the event just before ``t``).
 
-    The band is Greenwood's variance on the log(-log S) scale, ``S ** exp(+- z * se)`` with
-    ``se = sqrt(sum d / (n (n - d))) / |log S|``, which keeps it inside [0, 1]. Where that
-    variance is degenerate (no event yet, S = 1, or every subject at risk had it, S = 0)
-    the band is the exact binomial bound for 0 of n (or n of n) with n the subjects at
-    risk at ``t``, so a curve that never rises still says how high it could be.
+    The estimate and its band are SciPy's (``scipy.stats.ecdf`` of right-censored data,
+    ``confidence_interval(method="log-log")``): Greenwood's variance on the log(-log S)
+    scale, ``S ** exp(+- z * se)`` with ``se = sqrt(sum d / (n (n - d))) / |log S|``, which
+    keeps the band inside [0, 1]. Where that variance is degenerate (no event yet, S = 1,
+    or every subject at risk had it, S = 0) SciPy has no band; there the band is the exact
+    binomial bound for 0 of n with n the subjects at risk at ``t`` (or for n of n with n
+    those at risk at the last event), so a curve that never rises still says how high it
+    could be.
     """
     times = np.asarray(times, dtype=float)
     observed = np.asarray(observed, dtype=bool)
     grid = np.asarray(grid, dtype=float)
     if times.shape != observed.shape:
         raise ValueError(f"times and observed differ in shape: {times.shape} and {observed.shape}")
-    alpha = 1 - level
-    event_times = np.unique(times[observed])
-    # subjects at risk just before each event time, and events at it
-    at_risk_events = len(times) - np.searchsorted(np.sort(times), event_times, side="left")
-    deaths = np.array([np.count_nonzero(observed & (times == t)) for t in event_times], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # element 0 is "before the first event"; element k after the k-th event time
-        survival_steps = np.concatenate([[1.0], np.cumprod(1 - deaths / at_risk_events)])
-        greenwood_steps = np.concatenate(
-            [[0.0], np.cumsum(deaths / (at_risk_events * (at_risk_events - deaths)))]
-        )
-    passed = np.searchsorted(event_times, grid, side="right")  # event times <= t
-    survival = survival_steps[passed]
-    greenwood = greenwood_steps[passed]
-    at_risk = len(times) - np.searchsorted(np.sort(times), grid, side="left")
+    fit = _scipy.ecdf(_scipy.CensoredData.right_censored(times, ~observed))
+    with warnings.catch_warnings():
+        # SciPy warns where its band is undefined (S = 0 or 1); the edge bands below fill those.
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        band = fit.cdf.confidence_interval(level, method="log-log")
+    probability = fit.cdf.evaluate(grid)
+    low = band.low.evaluate(grid)
+    high = band.high.evaluate(grid)
 
-    z = _z(level)
-    low = np.empty_like(survival)
-    high = np.empty_like(survival)
-    inner = (survival > 0) & (survival < 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(greenwood[inner]) / np.abs(np.log(survival[inner]))
-        s = survival[inner]
-        # a larger exponent of S < 1 lowers S, so it gives the upper bound of 1 - S
-        high[inner] = 1 - s ** np.exp(z * se)
-        low[inner] = 1 - s ** np.exp(-z * se)
-    n = np.maximum(at_risk, 1).astype(float)
-    none_yet = survival >= 1
+    ordered = np.sort(times)
+    at_risk = len(times) - np.searchsorted(ordered, grid, side="left")
+    tail = (1 - level) / 2
+    none_yet = probability <= 0
     low[none_yet] = 0.0
-    high[none_yet] = 1 - (alpha / 2) ** (1 / n[none_yet])
-    all_had_it = survival <= 0
-    # n of the last event time at or before t: every one of them had the event
-    last_at_risk = np.concatenate([[1.0], at_risk_events.astype(float)])[passed]
-    low[all_had_it] = (alpha / 2) ** (1 / last_at_risk[all_had_it])
-    high[all_had_it] = 1.0
-    return pd.DataFrame(
-        {
-            "probability": 1 - survival,
-            "low": np.clip(low, 0.0, 1.0),
-            "high": np.clip(high, 0.0, 1.0),
-            "at_risk": at_risk,
-        }
-    )
+    high[none_yet] = 1 - tail ** (1 / np.maximum(at_risk[none_yet], 1))
+    # S reaches 0 only at the last time of all, when every subject still at risk has the event
+    all_had_it = probability >= 1
+    if all_had_it.any():
+        at_last_event = len(times) - np.searchsorted(ordered, times[observed].max(), side="left")
+        low[all_had_it] = tail ** (1 / at_last_event)
+        high[all_had_it] = 1.0
+    return pd.DataFrame({"probability": probability, "low": low, "high": high, "at_risk": at_risk})
 
 
 def paired_difference(first: np.ndarray, other: np.ndarray, level: float = LEVEL) -> tuple[Interval, int]:

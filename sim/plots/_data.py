@@ -8,15 +8,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.plots.style import outcome_kind, wilson
-
 
 class OutcomeStats(NamedTuple):
-    """Across-trial statistics of one outcome (probability for binary ones)."""
+    """One outcome across trials: its per-trial values and the summary's statistics of them."""
 
     values: np.ndarray  # finite per-trial values
     n: int  # trials
-    mean: float
+    mean: float  # a probability for a binary outcome
     low: float  # 95% CI of the mean (Wilson for a probability)
     high: float
     median: float
@@ -24,38 +22,27 @@ class OutcomeStats(NamedTuple):
     p95: float
 
 
-def outcome_stats(results: Any, name: str) -> OutcomeStats:
-    """Statistics of an outcome, taken from ``results.summary()`` where it has them.
+SUMMARY_COLUMNS = ("mean", "ci_low", "ci_high", "median", "p5", "p95")
+"""Columns of ``Results.summary()`` that :class:`OutcomeStats` takes, in its order."""
 
-    For a ``day`` outcome the values are the trials in which it happened; the mean,
-    median and percentiles are of those days.
+
+def outcome_stats(results: Any, name: str) -> OutcomeStats:
+    """An outcome's per-trial values, with its mean, interval and percentiles from ``results.summary()``.
+
+    The figures compute no statistic of their own, so what they draw and print is what
+    the summary table says. For a ``day`` outcome the values are the trials in which it
+    happened, and the summary's statistics are of those days.
+
+    Raises:
+        KeyError: ``name`` is not an outcome in the summary.
     """
+    summary = results.summary()
+    if name not in summary.index:
+        raise KeyError(f"{name!r} is not an outcome in the summary of {results.name!r}")
+    row = summary.loc[name]
     column = results.trials[name].to_numpy(dtype=float)
-    n = len(column)
-    values = column[np.isfinite(column)]
-    if outcome_kind(name) == "binary":
-        mean = float(values.mean()) if len(values) else float("nan")
-        low, high = wilson(values.sum(), len(values))
-    elif len(values):
-        mean = float(values.mean())
-        half = 1.959964 * values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
-        low, high = mean - half, mean + half
-    else:
-        mean = low = high = float("nan")
-    if len(values):
-        median, p5, p95 = np.percentile(values, [50, 5, 95])
-    else:
-        median = p5 = p95 = float("nan")
-    try:
-        row = results.summary().loc[name]
-        mean, low, high = float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
-        # The summary's percentiles, where it has them, so a figure and the table agree.
-        median, p5, p95 = (
-            float(row[c]) if c in row else v for c, v in (("median", median), ("p5", p5), ("p95", p95))
-        )
-    except (KeyError, AttributeError, TypeError):
-        pass
-    return OutcomeStats(values, n, mean, low, high, float(median), float(p5), float(p95))
+    mean, low, high, median, p5, p95 = (float(row[c]) for c in SUMMARY_COLUMNS)
+    return OutcomeStats(column[np.isfinite(column)], len(column), mean, low, high, median, p5, p95)
 
 
 def _central(value: Any) -> float:

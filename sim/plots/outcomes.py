@@ -149,7 +149,9 @@ def plot_outcome(results: Any, name: str) -> Figure:
     a histogram (y: share of trials in %); the median, the 5-95% range of trials and
     the mean with its 95% confidence interval are marked. A binary outcome (e.g.
     ``collapse``) is drawn as a probability with its Wilson interval; a day outcome
-    (e.g. ``exit_day``) over the trials in which it happened.
+    (e.g. ``exit_day``) over the trials in which it happened. The mean, interval and
+    percentiles are those of ``results.summary()``; a name that is not an outcome there
+    raises ``KeyError``.
     """
     figure, axes = new_figure(width=7.0, height=4.0)
     ax = axes[0, 0]

@@ -21,7 +21,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.engine.outcomes import describe
-from sim.montecarlo import stats
 
 # Okabe & Ito (2008), a palette readable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -165,12 +164,6 @@ LINESTYLES = ("-", "--", "-.", ":")
 def scenario_linestyles(names: Iterable[str]) -> dict[str, str]:
     """One line style per scenario, by position, so overlapping lines stay distinguishable."""
     return {name: LINESTYLES[i % len(LINESTYLES)] for i, name in enumerate(names)}
-
-
-def wilson(successes: float, n: int) -> tuple[float, float]:
-    """95% Wilson score interval ``(low, high)`` of a proportion; see :func:`sim.montecarlo.stats.wilson`."""
-    interval = stats.wilson(successes, n)
-    return (interval.low, interval.high)
 
 
 def no_data(ax: Axes, message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -41,6 +42,12 @@ def test_wilson_of_2_in_20_matches_the_textbook_value():
 
 def test_wilson_of_no_trials_is_nan():
     assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def test_wilson_takes_a_whole_count_as_a_float_and_refuses_a_fraction():
+    assert wilson(3.0, 10) == wilson(3, 10)
+    with pytest.raises(ValueError, match="whole number"):
+        wilson(2.5, 10)
 
 
 # ------------------------------------------------------------------- mean and CI
@@ -119,6 +126,47 @@ def test_kaplan_meier_band_before_any_event_and_after_all_is_the_exact_binomial_
     assert curve["high"][0] == pytest.approx(1 - 0.025 ** (1 / 6))  # 0 events among 6 at risk
     assert curve["probability"][1] == 1.0 and curve["high"][1] == 1.0
     assert curve["low"][1] == pytest.approx(0.025)  # the one subject left had the event
+
+
+def test_kaplan_meier_band_before_the_first_event_narrows_with_those_still_at_risk():
+    # censored at 1 and 2 before anything happens: 4, 3 and then 2 subjects are at risk
+    curve = kaplan_meier(
+        np.array([1.0, 2.0, 3.0, 4.0]), np.array([False, False, True, False]), np.array([0.0, 1.5, 2.5])
+    )
+    assert (curve["probability"] == 0).all() and (curve["low"] == 0).all()
+    np.testing.assert_array_equal(curve["at_risk"], [4, 3, 2])
+    np.testing.assert_allclose(curve["high"], [1 - 0.025 ** (1 / n) for n in (4, 3, 2)], rtol=1e-12)
+
+
+def test_kaplan_meier_band_follows_the_level():
+    z = 1.6448536269514722  # 90%
+    curve = kaplan_meier(TIMES, OBSERVED, np.array([0.5, 3.0, 5.0]), level=0.9)
+    s = 4 / 9
+    se = 0.5 / abs(math.log(s))
+    assert curve["high"][0] == pytest.approx(1 - 0.05 ** (1 / 6), abs=1e-12)
+    assert (curve["low"][1], curve["high"][1]) == pytest.approx(
+        (1 - s ** math.exp(-z * se), 1 - s ** math.exp(z * se)), abs=1e-12
+    )
+    assert curve["low"][2] == pytest.approx(0.05, abs=1e-12)
+
+
+def test_kaplan_meier_fills_the_edge_bands_without_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        curve = kaplan_meier(TIMES, OBSERVED, np.array([0.0, 2.0, 4.5, 5.0, 6.0]))
+    assert curve[["low", "high"]].notna().all().all()
+
+
+def test_kaplan_meier_of_no_subjects_has_no_event_and_the_widest_band():
+    curve = kaplan_meier(np.empty(0), np.empty(0, bool), np.array([0.0, 5.0]))
+    np.testing.assert_array_equal(curve["probability"], [0.0, 0.0])
+    np.testing.assert_array_equal(curve["at_risk"], [0, 0])
+    np.testing.assert_allclose(curve["high"], 0.975)
+
+
+def test_kaplan_meier_refuses_times_and_flags_of_different_lengths():
+    with pytest.raises(ValueError, match="differ in shape"):
+        kaplan_meier(np.array([1.0, 2.0]), np.array([True]), np.array([1.0]))
 
 
 def test_kaplan_meier_censored_only_at_the_horizon_is_the_share_with_the_event():
