@@ -41,6 +41,7 @@ _WHERE = {
     "run": "sim.montecarlo",
     "compare": "sim.montecarlo",
     "load_results": "sim.montecarlo",
+    "nested": "sim.montecarlo.nested",
 }
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "compare",
     "load_results",
     "load_scenario",
+    "nested",
     "plots",
     "run",
     "scenario_from_dict",
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     from sim import plots
     from sim.engine import TrialResult, simulate_trial
     from sim.montecarlo import Comparison, Results, TrialError, compare, load_results, run
+    from sim.montecarlo.nested import nested
     from sim.scenario.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_text
     from sim.scenario.schema import Scenario
 

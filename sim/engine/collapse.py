@@ -1,9 +1,10 @@
-"""Collapse risk and territory.
+"""Collapse risk, and what follows a collapse: mobilisation and the fight for territory.
 
-The imbalance between ISIS and what the ISF can contain is
-``x = S / (contained_fighters * C)`` (0 without ISIS, infinite with ISIS and no
-capability). The collapse hazard is ``h = hazard_at_parity * x ** steepness`` per day
-(so at parity, x = 1, it is ``hazard_at_parity``), held constant over each day, so the
+The forces fighting ISIS are P = C + M: ISF capability plus what the state mobilises
+after a collapse. The imbalance between ISIS and what those forces can contain is
+``x = S / (contained_fighters * P)`` (0 without ISIS, infinite with ISIS and nothing to
+fight it). The collapse hazard is ``h = hazard_at_parity * x ** steepness`` per day (so
+at parity, x = 1, it is ``hazard_at_parity``), held constant over each day, so the
 chance of a collapse during a day is ``1 - exp(-h)``. The engine draws it without a
 coin per day: one standard exponential ``E`` per trial, and the collapse happens at
 the first day step where the summed daily hazards reach ``E`` -- the same law, since
@@ -11,10 +12,13 @@ the first day step where the summed daily hazards reach ``E`` -- the same law, s
 
 A trial has at most one collapse: ISIS takes ``territory_share`` of what it does not
 already hold, the ISF lose ``readiness_loss`` of their readiness, ISIS strength jumps
-by ``isis_boost`` and rules waiting for a collapse fire.
-
-Territory held by ISIS shrinks only while the ISF outmatch ISIS (x < 1), at a rate
-``territory_recovery_per_day * (1 - x)``.
+by ``isis_boost`` and rules waiting for a collapse fire (the return of advisers and air
+support is such a rule). Then the state mobilises, as Iraq did in June 2014: M rises
+towards ``mobilisation`` with time constant ``mobilisation_days``
+(``M(t) = mobilisation * (1 - exp(-(t - t_c) / mobilisation_days))``). Territory held by
+ISIS is retaken while the forces fighting it outmatch it (x < 1), at
+``retake_per_day * (1 - x)`` of Iraq a day: linearly, as in 2015-17, when the front
+moved city by city rather than in proportion to what was left.
 
 :class:`Collapse` is the one copy of these formulas: the day step calls it.
 """
@@ -24,11 +28,11 @@ from __future__ import annotations
 import math
 
 
-def imbalance(strength: float, capability: float, contained_fighters: float) -> float:
-    """How far ISIS strength exceeds what the ISF can contain (1 = parity)."""
+def imbalance(strength: float, fighting: float, contained_fighters: float) -> float:
+    """How far ISIS strength exceeds what the forces ``fighting`` it can contain (1 = parity)."""
     if strength <= 0.0:
         return 0.0
-    capacity = contained_fighters * capability
+    capacity = contained_fighters * fighting
     return math.inf if capacity <= 0.0 else strength / capacity
 
 
@@ -44,7 +48,9 @@ class Collapse:
         "territory_share",
         "readiness_loss",
         "isis_boost",
-        "recovery",
+        "mobilisation",
+        "mobilisation_keep",
+        "retake",
         "threshold",
     )
 
@@ -55,7 +61,9 @@ class Collapse:
         self.territory_share = float(collapse.territory_share)
         self.readiness_loss = float(collapse.readiness_loss)
         self.isis_boost = float(collapse.isis_boost)
-        self.recovery = float(collapse.territory_recovery_per_day)
+        self.mobilisation = float(collapse.mobilisation)
+        self.mobilisation_keep = math.exp(-1.0 / float(collapse.mobilisation_days))
+        self.retake = float(collapse.retake_per_day)
         self.threshold = threshold
 
     @property
@@ -63,19 +71,12 @@ class Collapse:
         """Whether this trial can collapse at all (a positive hazard at parity)."""
         return self.hazard_at_parity > 0.0
 
-    def hazard(self, strength: float, capability: float) -> float:
-        """The daily hazard at this strength (> 0) and capability (infinite at none)."""
+    def hazard(self, strength: float, fighting: float) -> float:
+        """The daily hazard at this strength (> 0) against forces ``fighting`` (infinite at none)."""
         try:
-            return self.hazard_at_parity * (strength / (self.contained * capability)) ** self.steepness
+            return self.hazard_at_parity * (strength / (self.contained * fighting)) ** self.steepness
         except (ZeroDivisionError, OverflowError):
             return math.inf
-
-    def territory(self, territory: float, strength: float, capability: float) -> float:
-        """Territory after one day: it shrinks only while the ISF outmatch ISIS."""
-        x = imbalance(strength, capability, self.contained)
-        if x >= 1.0:
-            return territory
-        return territory * math.exp(-self.recovery * (1.0 - x))
 
     def strike(self, territory: float, readiness: float, strength: float) -> tuple[float, float, float]:
         """Territory, readiness and ISIS strength just after the collapse."""
@@ -84,3 +85,15 @@ class Collapse:
             readiness * (1.0 - self.readiness_loss),
             strength * (1.0 + self.isis_boost),
         )
+
+    def mobilise(self, mobilised: float) -> float:
+        """The forces mobilised a day later (after a collapse)."""
+        return self.mobilisation + (mobilised - self.mobilisation) * self.mobilisation_keep
+
+    def territory(self, territory: float, strength: float, fighting: float) -> float:
+        """Territory held by ISIS after one day of fighting (retaken only while x < 1)."""
+        x = imbalance(strength, fighting, self.contained)
+        if x >= 1.0:
+            return territory
+        territory -= self.retake * (1.0 - x)
+        return territory if territory > 0.0 else 0.0

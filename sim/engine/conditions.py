@@ -1,9 +1,11 @@
 """Conditions as data: daily metrics compared with thresholds, held for some days.
 
-A condition such as ``capability >= 0.6 for 90 days`` is checked once a day, after
+A condition such as ``readiness >= 0.6 for 90 days`` is checked once a day, after
 the day step has advanced the state. Each condition keeps a counter of consecutive
 days it has held; a ``When`` (``all`` or ``any`` of its conditions) holds when its
-conditions' counters reach their ``for_days``. Nothing here evaluates text: metrics
+conditions' counters reach their ``for_days``. A waypoint's counters start again when
+the waypoint becomes due and count only days on or after its ``not_before``
+(:class:`sim.engine.drawdown.Triggers`), so a condition tests the days it names. Nothing here evaluates text: metrics
 and comparisons are looked up in fixed tables.
 """
 
@@ -83,6 +85,16 @@ class TrackedWhen:
 
     def holds(self) -> bool:
         return self.combine(part.satisfied for part in self.parts)
+
+    def restart(self) -> None:
+        """Count from tomorrow: the waypoint these conditions start has just become due."""
+        for part in self.parts:
+            part.held = 0
+
+    def count_from_today(self) -> None:
+        """Forget the days before today (``not_before`` is reached today)."""
+        for part in self.parts:
+            part.held = min(part.held, 1)
 
 
 class Conditions:

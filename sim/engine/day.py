@@ -4,14 +4,15 @@ At every whole day ``d`` (one SimPy timeout per day) it runs, in this order:
 
 1. **Advance** (for ``d > 0``) the slow state over the day that just ended, with that
    day's inputs held constant: ISIS attacks of the day (rate from the day's starting
-   strength; each costs readiness), readiness (exact solution with the day's
-   trainers), ISIS strength (exact solution with the day's starting capability and
-   enablers, plus fighters from breaks during the day), capability (readiness, today's
-   dependence, the day's enablers), pressure decay, territory recovery, then the
-   collapse hazard (a collapse happens here if the summed hazard reaches the trial's
-   threshold; the ground it takes starts to recover from the next day).
-2. **Decide**: advance the schedule clock; apply scheduled tension changes and expired
-   episodes; carry out a due strike; update the conditions' day counters; fire rules;
+   strength and the forces fighting it; each costs readiness), readiness and the
+   support the ISF feel missing (exact solutions with the day's trainers and enablers),
+   ISIS strength (exact solution with the day's starting forces, enablers, sanctuary
+   and territory, plus fighters from breaks during the day), capability, mobilisation
+   (after a collapse), pressure decay, territory retaken, then the collapse hazard (a
+   collapse happens here if the summed hazard reaches the trial's threshold; the
+   ground it takes can be retaken from the next day).
+2. **Decide**: advance the schedule clock; apply scheduled tension and sanctuary
+   changes, expired episodes and a collapse of the camps' guards; carry out a due strike; update the conditions' day counters; fire rules;
    fire due waypoint triggers and let the drawdown processes start their ramps.
 3. **Set** the new day's troops per element and base, trainers, enablers and
    capability (only on days they can change), and the militia background rate (the
@@ -35,7 +36,7 @@ from sim.engine import targeting
 from sim.engine.collapse import Collapse
 from sim.engine.conditions import Conditions
 from sim.engine.drawdown import Element, ScheduleClock, Triggers
-from sim.engine.isis import IsisAttacks, Strength
+from sim.engine.isis import PoissonClock, Strength
 from sim.engine.militia import Militia
 from sim.engine.readiness import Readiness
 from sim.engine.retaliation import Retaliation
@@ -58,9 +59,10 @@ class Mechanisms:
     tension: Tension
     retaliation: Retaliation
     militia: Militia
-    isis_attacks: IsisAttacks
     readiness: Readiness
     strength: Strength
+    isis_attacks: PoissonClock
+    breakouts: PoissonClock
     collapse: Collapse
     recorder: Recorder
     n_bases: int
@@ -68,6 +70,11 @@ class Mechanisms:
     reference_troops: float
     troop_elasticity: float
     pressure_decay: float  # the share of political pressure left after a day
+    sanctuary: list[tuple[int, float]]  # (day, level) changes of the sanctuary, in order
+    breakouts_guarded: float  # breaks a day while coalition troops are in Syria
+    breakouts_unguarded: float  # breaks a day otherwise, or after the guards collapse
+    breakout_fighters: float
+    guards_collapse_day: float  # the day the camps' guards collapse (inf: never)
 
 
 class DayStep:
@@ -77,6 +84,9 @@ class DayStep:
         self.parts = parts
         self.presence = 0.0  # (troops / reference troops) ** elasticity
         self.exit_day = math.nan  # first day with no coalition troops in Iraq
+        self.guards_fallen = parts.guards_collapse_day <= 0.0
+        self.breakout_rate = 0.0  # breaks a day, set with troops and the guards
+        self.mobilised = 0.0  # M: forces mobilised after a collapse
 
     def process(self) -> Generator[simpy.Event, object, None]:
         """The SimPy process: day 0, then one timeout per day up to the horizon."""
@@ -91,16 +101,20 @@ class DayStep:
             parts.triggers,
             parts.clock,
         )
-        militia, attacks = parts.militia, parts.isis_attacks
+        militia, attacks, breakouts = parts.militia, parts.isis_attacks, parts.breakouts
         readiness, strength, collapse = parts.readiness, parts.strength, parts.collapse
-        step_readiness, step_strength, capability = readiness.step, strength.step, readiness.capability
+        readiness_day, isis_day, capability = readiness.day, strength.day, readiness.capability
+        mobilise, retake = collapse.mobilise, collapse.territory
         append_day = parts.recorder.daily.extend
-        attack_rate = attacks.per_fighter_per_day
         pressure_decay, militia_rate = parts.pressure_decay, parts.militia_rate
         watch_conditions = conditions.active
+        sanctuary = list(parts.sanctuary)
+        next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
+        guards_day = parts.guards_collapse_day
 
         self.set_troops(0)  # the state at the start, which day 0's conditions see
-        world.capability = capability(world.readiness, 0)
+        break_rate = self.breakout_rate  # breaks a day, with today's troops in Syria
+        world.capability = capability(world.readiness)
         moving = True  # set_troops runs on day 0 after the day-0 waypoints
         background, present = 0.0, False
         update_rate = True
@@ -109,33 +123,41 @@ class DayStep:
         # The collapse hazard summed so far, against the trial's threshold (see collapse.py).
         collapse_possible, hazard, threshold = collapse.possible, collapse.hazard, collapse.threshold
         hazard_sum = 0.0
+        collapsed = False
         attacks_seen = 0  # militia attacks counted by the conditions so far
-        isis_clock, isis_next = 0.0, attacks.next_at  # see IsisAttacks
-        R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
+        isis_clock, isis_next = 0.0, attacks.next_at  # see PoissonClock
+        break_clock, break_next = 0.0, breakouts.next_at
+        R, C, M, S, T = world.readiness, world.capability, 0.0, world.isis_strength, world.territory
 
         for day in range(world.days + 1):
             if day:
                 yield timeout(1.0)
                 # 1. Advance the slow state over the day that just ended.
-                rate = attack_rate * S
+                # ISIS's attacks over the day and its strength at the end, from the
+                # day's start: the forces fighting it are P = C + M.
+                rate, S_end = isis_day(S, C + M, T)
                 start, isis_clock = isis_clock, isis_clock + rate
                 if isis_clock >= isis_next and rate > 0.0:
-                    R = step_readiness(R, attacks.day(day, start, rate))
+                    R, C = readiness_day(R, attacks.day(day, start, rate))
                     isis_next = attacks.next_at
                 else:
-                    R = step_readiness(R, 0)
-                S = step_strength(S, C)
-                if world.breakout_fighters_today:
-                    S += world.breakout_fighters_today
-                    world.breakout_fighters_today = 0.0
-                C = capability(R, day) if readiness.missing > 0.0 else R
+                    R, C = readiness_day(R, 0)
+                S = S_end
+                start, break_clock = break_clock, break_clock + break_rate
+                if break_clock >= break_next and break_rate > 0.0:
+                    count = breakouts.day(day, start, break_rate)
+                    S += self.breakout(breakouts.times[-count:])
+                    break_next = breakouts.next_at
+                if collapsed:
+                    M = mobilise(M)
+                P = C + M
                 world.pressure *= pressure_decay
                 if T > 0.0:  # ISIS holds ground only after a collapse
-                    T = collapse.territory(T, S, C)
+                    T = retake(T, S, P)
                 if collapse_possible and S > 0.0:
-                    hazard_sum += hazard(S, C)
+                    hazard_sum += hazard(S, P)
                     if hazard_sum >= threshold:
-                        collapse_possible = False
+                        collapse_possible, collapsed = False, True
                         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                         self.collapse(day)
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
@@ -146,6 +168,13 @@ class DayStep:
             if tension.next_change <= day:
                 tension.on_day(day)
                 update_rate = True
+            if next_sanctuary <= day:
+                strength.set_sanctuary(sanctuary.pop(0)[1])
+                next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
+            if guards_day <= day and not self.guards_fallen:
+                self.guards_fallen = True
+                S += self.breakout([float(day)])  # the guards' collapse is a break at once
+                moving = True  # the breakout rate changes (set with troops below)
             if retaliation.next_day <= day:
                 retaliation.on_day(day)  # a strike may start a tension episode
                 update_rate = True
@@ -156,7 +185,7 @@ class DayStep:
             if rules.active:
                 rules.on_day(day)  # may pause, resume or speed up the schedule clock
                 clock_step = 0.0 if clock.paused else clock.rate
-            if triggers.next_check <= clock.now:
+            if triggers.next_check <= clock.now or triggers.next_firm <= day:
                 while triggers.check():
                     moving = True
                     yield timeout(0.0)  # the drawdown processes start their ramps now
@@ -165,7 +194,8 @@ class DayStep:
             if moving or rules.moved:
                 rules.moved = False
                 moving = self.set_troops(day)
-                C = world.capability = capability(R, day)
+                break_rate = self.breakout_rate
+                C = world.capability = capability(R)
                 if world.coalition_iraq <= 0.0 and math.isnan(self.exit_day):
                     self.exit_day = float(day)
                 update_rate = True
@@ -180,8 +210,16 @@ class DayStep:
                 elif not present and world.has_targets:
                     militia.background_rose()  # targets again: leftover excitation counts
                 present = world.has_targets
-            append_day((R, C, S, T, tension_now, world.pressure))  # series.DAILY
+            append_day((R, C, M, S, T, tension_now, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
+
+    def breakout(self, times: list[float]) -> float:
+        """Log breaks at these times; return the fighters they add (at this day step)."""
+        parts = self.parts
+        fighters = parts.breakout_fighters
+        for time in times:
+            parts.world.record("breakout", value=fighters, time=time)
+        return fighters * len(times)
 
     def collapse(self, day: int) -> None:
         """A 2014-style collapse at the day step of ``day`` (on the world's state)."""
@@ -191,7 +229,7 @@ class DayStep:
         world.territory, world.readiness, world.isis_strength = parts.collapse.strike(
             world.territory, world.readiness, world.isis_strength
         )
-        world.capability = parts.readiness.capability(world.readiness, day)
+        world.capability = parts.readiness.capability(world.readiness)
         world.record("collapse", value=world.territory)
         parts.rules.on_collapse(day)
 
@@ -204,7 +242,7 @@ class DayStep:
         calendar_now = float(day)
         n_bases = parts.n_bases
         base_troops = [0.0] * n_bases
-        trainers = enablers = troops_iraq = coalition_iraq = 0.0
+        trainers = trainers_kurdistan = enablers = troops_iraq = coalition_iraq = troops_syria = 0.0
         moving = False
         for element in parts.elements:
             if element.update(schedule_now, calendar_now):
@@ -214,9 +252,13 @@ class DayStep:
             if element.in_iraq:
                 troops_iraq += troops
                 trainers += troops * element.trainer_share
+                if element.region == "kurdistan":
+                    trainers_kurdistan += troops * element.trainer_share
                 enablers += troops * element.enabler_share
                 if not element.bilateral:
                     coalition_iraq += troops
+            else:
+                troops_syria += troops
         if world.troop_days and world.troop_days[-1] == day:
             world.troop_bases[-n_bases:] = base_troops
         else:
@@ -228,8 +270,10 @@ class DayStep:
         world.trainers, world.enablers = trainers, enablers
 
         readiness = parts.readiness
-        readiness.set_support(trainers, enablers)
-        parts.strength.set_support(min(1.0, enablers / readiness.reference_enablers))
+        readiness.set_support(trainers - trainers_kurdistan, trainers_kurdistan, enablers)
+        parts.strength.set_support(enablers / readiness.reference_enablers)
+        guarded = troops_syria > 0.0 and not self.guards_fallen
+        self.breakout_rate = parts.breakouts_guarded if guarded else parts.breakouts_unguarded
         self.presence = (
             (cumulative / parts.reference_troops) ** parts.troop_elasticity if cumulative > 0.0 else 0.0
         )

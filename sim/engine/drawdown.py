@@ -74,6 +74,7 @@ class Element:
         "key",
         "index",
         "base",
+        "region",
         "in_iraq",
         "bilateral",
         "trainer_share",
@@ -88,7 +89,7 @@ class Element:
         key: str,
         index: int,
         base: int,
-        in_iraq: bool,
+        region: str,
         bilateral: bool,
         trainer_share: float,
         enabler_share: float,
@@ -97,7 +98,8 @@ class Element:
         self.key = key
         self.index = index
         self.base = base
-        self.in_iraq = in_iraq
+        self.region = region  # "federal_iraq", "kurdistan" or "syria": its base's region
+        self.in_iraq = region != "syria"
         self.bilateral = bilateral
         self.trainer_share = trainer_share
         self.enabler_share = enabler_share
@@ -131,54 +133,66 @@ class Element:
 
 
 class Triggers:
-    """Pending waypoint triggers, checked at the day step against the schedule clock."""
+    """Pending waypoint triggers, checked at the day step against the schedule clock
+    (and, for a firm deadline, the calendar)."""
 
     def __init__(self, env: simpy.Environment, clock: ScheduleClock):
         self.env = env
         self.clock = clock
-        self._pending: list[tuple[simpy.Event, float, TrackedWhen | None, float]] = []
+        # (event, moment or not_before, conditions, deadline, firm, counting since not_before)
+        self._pending: list[list] = []
         self.next_check = math.inf  # schedule time before which no trigger can fire
+        self.next_firm = math.inf  # calendar day of the next firm deadline
 
     def at(self, moment: float) -> simpy.Event:
         """An event that fires on the first day step the schedule clock reaches ``moment``."""
         event = self.env.event()
-        self._pending.append((event, moment, None, math.inf))
+        self._pending.append([event, moment, None, math.inf, False, False])
         self.next_check = min(self.next_check, moment)
         return event
 
-    def when(self, watch: TrackedWhen, not_before: float, deadline: float) -> simpy.Event:
-        """An event that fires when ``watch`` holds (not before ``not_before``) or at
-        ``deadline``; its value says which (``"conditions"`` or ``"deadline"``)."""
+    def when(self, watch: TrackedWhen, not_before: float, deadline: float, firm: bool = False) -> simpy.Event:
+        """An event that fires when ``watch`` holds (counting days from now and on or
+        after ``not_before``) or at ``deadline`` (on the calendar if ``firm``); its value
+        says which (``"conditions"``, ``"deadline"`` or ``"firm deadline"``)."""
         event = self.env.event()
-        self._pending.append((event, not_before, watch, deadline))
-        self.next_check = min(self.next_check, not_before, deadline)
+        watch.restart()
+        self._pending.append([event, not_before, watch, deadline, firm, False])
+        self.next_check = min(self.next_check, not_before, math.inf if firm else deadline)
+        if firm:
+            self.next_firm = min(self.next_firm, deadline)
         return event
 
     def check(self) -> bool:
         """Fire every due trigger; True if any fired (their processes must run today)."""
-        now = self.clock.now
-        if now < self.next_check:
-            return False
+        now, today = self.clock.now, self.env.now
         keep = []
         fired = False
-        next_check = math.inf
+        next_check = next_firm = math.inf
         for item in self._pending:
-            event, moment, watch, deadline = item
+            event, moment, watch, deadline, firm, counting = item
             if watch is None:
                 due, why = now >= moment, "calendar"
-            elif now >= deadline:
-                due, why = True, "deadline"
+            elif (today if firm else now) >= deadline:
+                due, why = True, "firm deadline" if firm else "deadline"
+            elif now >= moment:
+                if not counting:  # not_before reached: only days from today on count
+                    watch.count_from_today()
+                    item[5] = True
+                due, why = watch.holds(), "conditions"
             else:
-                due, why = now >= moment and watch.holds(), "conditions"
+                due, why = False, ""
             if due:
                 event.succeed(why)
                 fired = True
             else:
                 keep.append(item)
                 # A conditions-based trigger past its not_before is checked every day.
-                next_check = min(next_check, moment, deadline)
+                next_check = min(next_check, moment, math.inf if firm else deadline)
+                if firm:
+                    next_firm = min(next_firm, deadline)
         self._pending = keep
-        self.next_check = next_check
+        self.next_check, self.next_firm = next_check, next_firm
         return fired
 
 
@@ -198,5 +212,8 @@ def drawdown(
         yield trigger
         if element.abandoned:
             return
-        element.move(True, clock.now, trigger.env.now, ramp_days, target)
+        # A firm deadline is a calendar promise: its ramp runs on the calendar too, so
+        # that a pause cannot hold it up half-way.
+        on_schedule = trigger.value != "firm deadline"
+        element.move(on_schedule, clock.now, trigger.env.now, ramp_days, target)
         record("waypoint", base=element.index, value=target)

@@ -1,87 +1,147 @@
-"""ISIS strength, prison and camp breaks, and ISIS attacks.
+"""ISIS: strength, prison and camp breaks, attacks and the deaths they cause.
 
-Strength S (fighters in Iraq) grows logistically and is worn down by the ISF and by
-coalition strikes::
+Strength S (fighters in Iraq) grows logistically and is worn down by the forces
+fighting it and by coalition-enabled strikes::
 
-    dS/dt = g * S * (1 - S / K) - (m_isf * C + m_air * E) * S  =  a * S - b * S^2
+    dS/dt = g(t) * S * (1 - S / K) - (m_isf * P + m_air * E) * S  =  a * S - b * S^2
 
-with ``a = g - m_isf * C - m_air * E`` and ``b = g / K``; C is ISF capability and E the
-share of reference enablers present, ``min(1, enablers / reference_enablers)`` (air
-strikes need intelligence and aircraft). With C and E held at their values at the
-start of a day, this Bernoulli equation has the exact one-day solution of
-:meth:`Strength.step`, the one copy the day step calls. Breaks (a Poisson process, :func:`breakouts`) add fighters at
-the next day step.
+with ``a = g - m_isf * P - m_air * E`` and ``b = g / K``. P is what fights ISIS (ISF
+capability plus any mobilisation after a collapse) and E the enablers present as a
+share of the reference, up to ``max_enabler_share`` (air strikes need advisers,
+intelligence and aircraft; a surge like 2015-17 counts for more than the reference).
+Recruitment has fortunes: ``g(t) = growth * (1 + sanctuary_growth * sanctuary(t) +
+territory_growth * T)``, higher with a sanctuary across the border in Syria (a scenario
+input) and with territory held (a state of the model). With P, E and g held at their
+values at the start of a day, this Bernoulli equation has the exact one-day solution
+of :meth:`Strength.day`, the one copy the day step calls.
 
-ISIS attacks arrive as a Poisson process whose rate ``attacks_per_fighter_per_day * S``
-is held at the day's starting strength over the day, so a day's count is Poisson and
-the times are uniform within the day. :class:`IsisAttacks` draws them exactly by a
-change of time: attacks fall where the integrated rate crosses the points of a
-unit-rate Poisson process (gaps of one standard exponential each).
+ISIS attacks arrive as a Poisson process whose rate is held at the day's starting
+state over the day: ``S * tempo * x ** tempo_elasticity`` attacks a day, with
+``x = S / (contained_fighters * P)`` (capped at :data:`MAX_IMBALANCE`). A group the ISF
+outmatch lies low; one that matches them goes on the offensive, as in 2013-14. Prison
+and camp breaks are a Poisson process too, at a rate set by who guards the camps:
+``guarded_breakouts_per_year`` while coalition troops are in Syria, else (or after the
+guards collapse) ``unguarded_breakouts_per_year``. Both are drawn exactly by a change
+of time (:class:`PoissonClock`): events fall where the integrated rate crosses the
+points of a unit-rate Poisson process, one standard exponential apart, so a day's count
+is Poisson and the times are uniform within the day.
+
+Each ISIS attack kills civilians and ISF members in negative-binomial numbers
+(:func:`deaths`), drawn for all attacks at once when the trial ends.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
 
 import numpy as np
-import simpy
 
 from sim.engine.result import EVENT_DTYPE, KIND
 from sim.engine.streams import exponentials
-from sim.engine.world import World
 
 ISIS_ATTACK = KIND["isis_attack"]
 
+MAX_IMBALANCE = 10.0
+"""The imbalance at which ISIS's tempo stops rising (and the value used when nothing
+fights ISIS at all), so that the attack rate stays finite."""
+
 
 class Strength:
-    """ISIS strength in one trial: the parameters of the ``isis`` section and the
-    coalition's strikes, which change only with troops (set by :meth:`set_support`)."""
+    """ISIS in one trial: the parameters of the ``isis`` section (and the ISF's
+    ``contained_fighters``, for the tempo), the sanctuary and the coalition's strikes
+    (set when they change). :meth:`day` is the one copy of the strength and tempo
+    formulas."""
 
-    __slots__ = ("growth", "crowding", "isf_attrition", "strike_attrition", "net_growth")
+    __slots__ = (
+        "base_growth",
+        "sanctuary_growth",
+        "territory_growth",
+        "capacity",
+        "isf_attrition",
+        "strike_attrition",
+        "max_enabler_share",
+        "per_fighter",
+        "elasticity",
+        "contained",
+        "growth",
+        "strikes",
+        "net",
+        "crowding",
+    )
 
-    def __init__(self, isis) -> None:
-        self.growth = float(isis.growth_per_day)
-        self.crowding = self.growth / float(isis.capacity)  # b = g / K
+    def __init__(self, isis, contained_fighters: float) -> None:
+        self.base_growth = float(isis.growth_per_day)
+        self.sanctuary_growth = float(isis.sanctuary_growth)
+        self.territory_growth = float(isis.territory_growth)
+        self.capacity = float(isis.capacity)
         self.isf_attrition = float(isis.isf_attrition_per_day)
         self.strike_attrition = float(isis.strike_attrition_per_day)
-        self.net_growth = self.growth  # g - m_air * E: ``a`` before the ISF's attrition
+        self.max_enabler_share = float(isis.max_enabler_share)
+        self.per_fighter = float(isis.attacks_per_fighter_at_parity_per_day)
+        self.elasticity = float(isis.tempo_elasticity)
+        self.contained = contained_fighters
+        self.growth = self.base_growth  # g with today's sanctuary, before territory
+        self.strikes = 0.0  # m_air * E
+        self.net = self.crowding = 0.0  # g - m_air * E and b = g / K, set with g and E
+        self.set_sanctuary(float(isis.sanctuary))
+
+    def set_sanctuary(self, level: float) -> None:
+        """The sanctuary in Syria (0..1) from now on."""
+        self.growth = self.base_growth * (1.0 + self.sanctuary_growth * level)
+        self._rates()
 
     def set_support(self, enabler_share: float) -> None:
-        """The share of the reference enablers present (0..1) from now on."""
-        self.net_growth = self.growth - self.strike_attrition * enabler_share
+        """The enablers present as a share of the reference, from now on."""
+        self.strikes = self.strike_attrition * min(enabler_share, self.max_enabler_share)
+        self._rates()
 
-    def step(self, strength: float, capability: float) -> float:
-        """Strength after one day of ``dS/dt = a S - b S^2`` with this capability (exact)."""
+    def _rates(self) -> None:
+        self.net, self.crowding = self.growth - self.strikes, self.growth / self.capacity
+
+    def day(self, strength: float, fighting: float, territory: float) -> tuple[float, float]:
+        """ISIS attacks expected over a day that starts at this strength against forces
+        ``fighting`` (P), with ISIS holding ``territory``, and the strength at its end
+        (exact for the day's constant rates)."""
         if strength <= 0.0:
-            return strength
-        a = self.net_growth - self.isf_attrition * capability
+            return 0.0, strength
+        # Tempo: attacks per fighter rise with the imbalance x = S / (contained * P).
+        rate = self.per_fighter * strength
+        if self.elasticity:
+            capacity = self.contained * fighting
+            x = strength / capacity if capacity > 0.0 else MAX_IMBALANCE
+            rate *= (x if x < MAX_IMBALANCE else MAX_IMBALANCE) ** self.elasticity
+        # Strength: dS/dt = a S - b S^2 over the day, a = g - m_air E - m_isf P, b = g / K.
+        if territory > 0.0:  # territory adds to recruitment
+            g = self.growth + self.base_growth * self.territory_growth * territory
+            a, b = g - self.strikes - self.isf_attrition * fighting, g / self.capacity
+        else:
+            a, b = self.net - self.isf_attrition * fighting, self.crowding
         if -1e-12 < a < 1e-12:
-            return strength / (1.0 + self.crowding * strength)
+            return rate, strength / (1.0 + b * strength)
         growth = math.exp(a)
-        return a * strength * growth / (a + self.crowding * strength * (growth - 1.0))
+        return rate, a * strength * growth / (a + b * strength * (growth - 1.0))
 
 
-class IsisAttacks:
-    """ISIS attack times, drawn day by day by a change of time.
+class PoissonClock:
+    """Event times of a Poisson process with a rate held constant over each day, drawn
+    day by day by a change of time.
 
-    The day step keeps the integrated attack rate so far (expected attacks since the
-    start, the "ISIS clock"); ``next_at`` is the value of that clock at which the next
-    attack happens. The day step calls :meth:`day` only on days that reach it. The
-    attacks' times are kept in ``times``; :meth:`attack_log` turns them into log rows.
+    The day step keeps the integrated rate so far (the expected events since the start,
+    the process's "clock"); ``next_at`` is the value of that clock at which the next
+    event happens, and the day step calls :meth:`day` only on days that reach it. The
+    events' times are kept in ``times``.
     """
 
-    __slots__ = ("per_fighter_per_day", "next_at", "times", "_gaps")
+    __slots__ = ("next_at", "times", "_gaps")
 
-    def __init__(self, rng: np.random.Generator, per_fighter_per_day: float):
-        self.per_fighter_per_day = per_fighter_per_day
-        self._gaps = exponentials(rng, 64)
+    def __init__(self, rng: np.random.Generator, block: int = 64):
+        self._gaps = exponentials(rng, block)
         self.next_at = next(self._gaps)
         self.times: list[float] = []
 
     def day(self, day: int, start: float, rate_per_day: float) -> int:
-        """Record the attacks of the day that ends at ``day``, over which the ISIS clock
-        runs from ``start`` at ``rate_per_day`` (> 0); return their number."""
+        """Record the events of the day that ends at ``day``, over which the clock runs
+        from ``start`` at ``rate_per_day`` (> 0); return their number."""
         end = start + rate_per_day
         count = 0
         times = self.times
@@ -91,30 +151,23 @@ class IsisAttacks:
             self.next_at += next(self._gaps)
         return count
 
-    def attack_log(self) -> np.ndarray:
-        """Every ISIS attack as rows of ``EVENT_DTYPE``, in time order."""
-        log = np.zeros(len(self.times), dtype=EVENT_DTYPE)
-        log["day"] = self.times
-        log["kind"] = ISIS_ATTACK
-        log["base"] = -1
-        log["weapon"] = -1
-        return log
+
+def deaths(n_attacks: int, per_attack: float, dispersion: float, rng: np.random.Generator) -> np.ndarray:
+    """People killed in each of ``n_attacks`` attacks: negative binomial with mean
+    ``per_attack`` and shape ``dispersion`` (variance ``m + m^2 / k``)."""
+    if n_attacks == 0 or per_attack <= 0.0:
+        return np.zeros(n_attacks, dtype=np.int64)
+    return rng.negative_binomial(dispersion, dispersion / (dispersion + per_attack), n_attacks)
 
 
-def breakouts(
-    world: World, per_year: float, fighters: float, rng: np.random.Generator
-) -> Generator[simpy.Event, object, None]:
-    """Prison or camp breaks at a constant rate; fighters join at the next day step."""
-    rate_per_day = per_year / 365.25
-    if rate_per_day <= 0.0:
-        return
-    waits = exponentials(rng, 16)
-    env = world.env
-    horizon = float(world.days)
-    while True:
-        wait = next(waits) / rate_per_day
-        if env.now + wait >= horizon:
-            return  # the next break would come after the last day step
-        yield env.timeout(wait)
-        world.breakout_fighters_today += fighters
-        world.record("breakout", value=fighters)
+def attack_log(times: list[float], civilians: np.ndarray, isf: np.ndarray) -> np.ndarray:
+    """Every ISIS attack as rows of ``EVENT_DTYPE``, in time order: civilians killed in
+    ``killed`` and ISF members killed in ``value``."""
+    log = np.zeros(len(times), dtype=EVENT_DTYPE)
+    log["day"] = times
+    log["kind"] = ISIS_ATTACK
+    log["base"] = -1
+    log["weapon"] = -1
+    log["killed"] = civilians
+    log["value"] = isf
+    return log

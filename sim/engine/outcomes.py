@@ -12,7 +12,38 @@ Besides the fixed outcomes below, every trial reports per-scenario ones:
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
+
+MONTH_DAYS = 365.25 / 12
+"""Days in a month, for outcomes measured in months."""
+
+WINDOWS_MONTHS = (12, 24, 36)
+"""The windows after the exit over which the collapse risk is reported."""
+
+
+def after_exit(exit_day: float, collapse_day: float | None, horizon_days: float) -> dict[str, float]:
+    """The outcomes measured from a trial's exit, so that timelines that end at different
+    dates compare fairly and the length of the run does not set the answer.
+
+    A trial with no exit, or whose run ends before a window does (with no collapse by
+    then), is censored for that window: ``nan``, never "no collapse". A collapse before
+    the exit counts as one within every window (the exit came after it).
+    """
+    if math.isnan(exit_day):
+        nothing = dict.fromkeys((f"collapse_within_{m}m" for m in WINDOWS_MONTHS), math.nan)
+        return {"months_observed_after_exit": math.nan, **nothing, "months_exit_to_collapse": math.nan}
+    observed = (horizon_days - exit_day) / MONTH_DAYS
+    since = math.nan if collapse_day is None else max(0.0, (collapse_day - exit_day) / MONTH_DAYS)
+    windows = {}
+    for months in WINDOWS_MONTHS:
+        if since <= months:  # false for nan
+            windows[f"collapse_within_{months}m"] = 1.0
+        elif observed >= months:
+            windows[f"collapse_within_{months}m"] = 0.0
+        else:
+            windows[f"collapse_within_{months}m"] = math.nan
+    return {"months_observed_after_exit": observed, **windows, "months_exit_to_collapse": since}
 
 
 class Outcome(NamedTuple):
@@ -48,6 +79,43 @@ OUTCOMES = (
         "First day with no coalition (non-bilateral) troops in Iraq (nan if never).",
     ),
     Outcome("troop_days", "level", "troop-days", "Troops in theatre summed over days (exposure)."),
+    Outcome("civilian_deaths", "count", "people", "Iraqi civilians killed in ISIS attacks."),
+    Outcome("isf_deaths", "count", "people", "Iraqi security forces killed in ISIS attacks."),
+    Outcome(
+        "peak_mobilisation",
+        "level",
+        "capability",
+        "Largest mobilisation after a collapse (ISF capability units).",
+    ),
+    Outcome(
+        "months_observed_after_exit",
+        "level",
+        "months",
+        "Months from the exit to the end of the run (nan if no exit): how far the run sees.",
+    ),
+    *(
+        Outcome(
+            f"collapse_within_{months}m",
+            "binary",
+            "yes/no",
+            f"A collapse by {months} months after the exit (nan if no exit, or if the run ends "
+            "before that window does and no collapse came first).",
+        )
+        for months in WINDOWS_MONTHS
+    ),
+    Outcome(
+        "peak_imbalance_24m",
+        "level",
+        "x",
+        "Largest ratio of ISIS strength to what the ISF and mobilised forces can contain in the "
+        "24 months after the exit (1 = parity; nan if no exit): how close the trial came to a collapse.",
+    ),
+    Outcome(
+        "months_exit_to_collapse",
+        "level",
+        "months",
+        "Months from the exit to the collapse (0 if it came first; nan if no exit or no collapse).",
+    ),
 )
 
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}

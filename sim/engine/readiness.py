@@ -1,23 +1,30 @@
-"""ISF readiness and capability.
+"""ISF readiness and capability (the federal Iraqi Security Forces).
 
-Readiness R (0..1) follows, with T trainers present::
+Readiness R (0..1) relaxes towards what the ISF sustain on their own and is raised by
+coalition trainers while they are there::
 
-    dR/dt = a(T) * (1 - R) - decay * R,      a(T) = gain * T / (T + half_saturation)
+    dR/dt = k * (R_s - R) + a(T) * (1 - R),      a(T) = gain * T / (T + half_saturation)
 
-Over a day with constant T this linear equation has the exact solution
-``R(t+1) = R* + (R(t) - R*) * exp(-(a + decay))`` with ``R* = a / (a + decay)``
-(:meth:`Readiness.step`): with no trainers readiness decays exactly as
-``R(0) * exp(-decay * t)``. ISIS attacks (each costs ``readiness_loss_per_isis_attack``,
-readiness floored at 0) and a collapse knock readiness down as shocks.
+with k the relaxation rate, R_s the self-sustained level (institutions, combat
+experience, the ISF's own training; it drifts by a trend per year, negative for
+erosion) and T the trainers that reach the federal ISF (those in Kurdistan count for
+``kurdistan_trainer_weight``). With T and R_s constant over a day the equation is
+linear and has the exact solution ``R(t+1) = R* + (R(t) - R*) * exp(-(k + a))`` with
+``R* = (k * R_s + a) / (k + a)``: with no trainers readiness heads to R_s, not to zero.
+ISIS attacks (each costs ``readiness_loss_per_isis_attack``, readiness floored at 0)
+and a collapse knock readiness down as shocks.
 
-Capability discounts readiness by the coalition support that is missing::
+Capability discounts readiness by the coalition support the ISF feel missing::
 
-    C = R * (1 - D(t) * max(0, 1 - E / E_ref))
+    C = R * (1 - D * f)
 
-with E the enablers present in Iraq (coalition and bilateral) and D(t) the ISF's
-dependence on them, shrinking from its initial value towards a floor:
-``D(t) = floor + (D0 - floor) * exp(-t / dependence_decay_days)``
-(:meth:`Readiness.capability`).
+where m = max(0, 1 - E / E_ref) is the share of the reference enablers absent, f follows
+m with a lag (``df/dt = (m - f) / enabler_lag_days``: the loss, or the return, of
+intelligence, air support and logistics is felt over weeks to months), and the
+dependence D shrinks towards its floor only while support is missing
+(``dD/dt = -(D - floor) * f / dependence_adaptation_days``): the ISF learn to do without
+by doing without, and not while the coalition does it for them. Both have exact
+one-day solutions with f held at its value at the start of the day.
 
 :class:`Readiness` is the one copy of these formulas: the day step calls it.
 """
@@ -34,75 +41,105 @@ def training_rate(trainers: float, gain_per_day: float, half_saturation: float) 
     return gain_per_day * trainers / (trainers + half_saturation)
 
 
-def relaxation(training: float, decay_per_day: float) -> tuple[float, float]:
-    """Where readiness heads (R*) and the share of the gap to it left after one day.
-
-    ``R(t + 1) = R* + (R(t) - R*) * remaining``; with no training and no decay
-    readiness stays where it is (remaining = 1).
-    """
-    total = training + decay_per_day
-    if total <= 0.0:
-        return 0.0, 1.0
-    return training / total, math.exp(-total)
-
-
 def missing_support(enablers: float, reference_enablers: float) -> float:
     """The share of the reference enablers that is absent (0 when at or above it)."""
     return max(0.0, 1.0 - enablers / reference_enablers)
 
 
 class Readiness:
-    """The ISF of one trial: the parameters of the ``isf`` section and the inputs that
-    change only with troops (set by :meth:`set_support`)."""
+    """The federal ISF of one trial: the ``isf`` section's parameters, the inputs that
+    change only with troops (:meth:`set_support`) and the slow state besides readiness
+    itself (the self-sustained level, the felt missing support and the dependence)."""
 
     __slots__ = (
+        "relaxation",
+        "trend_per_day",
         "gain",
         "half_saturation",
-        "decay",
+        "kurdistan_weight",
+        "floor",
+        "adaptation_days",
+        "lag_keep",
         "reference_enablers",
-        "dependence_floor",
-        "dependence_span",
-        "dependence_days",
         "loss_per_isis_attack",
+        "sustained",
+        "training",
         "target",
+        "drift",
         "remaining",
         "missing",
+        "felt",
+        "dependence",
     )
 
     def __init__(self, isf) -> None:
+        self.relaxation = float(isf.relaxation_per_day)
+        self.trend_per_day = float(isf.self_sustained_trend_per_year) / 365.25
         self.gain = float(isf.training_gain_per_day)
         self.half_saturation = float(isf.trainers_half_saturation)
-        self.decay = float(isf.decay_per_day)
+        self.kurdistan_weight = float(isf.kurdistan_trainer_weight)
+        self.floor = float(isf.dependence_floor)
+        self.adaptation_days = float(isf.dependence_adaptation_days)
+        self.lag_keep = math.exp(-1.0 / float(isf.enabler_lag_days))  # share of f - m kept a day
         self.reference_enablers = float(isf.reference_enablers)
-        self.dependence_floor = float(isf.dependence_floor)
-        self.dependence_span = float(isf.enabler_dependence) - self.dependence_floor
-        self.dependence_days = float(isf.dependence_decay_days)
         self.loss_per_isis_attack = float(isf.readiness_loss_per_isis_attack)
-        self.target = 0.0  # R* with today's trainers
-        self.remaining = 1.0  # share of the gap to R* left after a day
-        self.missing = 0.0  # share of the reference enablers absent
+        self.sustained = float(isf.self_sustained)  # R_s, drifting
+        self.dependence = float(isf.enabler_dependence)  # D
+        self.training = 0.0  # a(T) with today's trainers
+        self.target = self.sustained  # R*
+        self.drift = 0.0  # change of R* a day (from the trend)
+        self.remaining = math.exp(-self.relaxation)  # share of the gap to R* left after a day
+        self.missing = 0.0  # m, the share of the reference enablers absent today
+        start = isf.missing_support_at_start
+        # f: by default set to m by the first set_support (the ISF start used to it).
+        self.felt = math.nan if start is None else float(start)
 
-    def set_support(self, trainers: float, enablers: float) -> None:
-        """The coalition's trainers and enablers in Iraq from now on."""
-        training = training_rate(trainers, self.gain, self.half_saturation)
-        self.target, self.remaining = relaxation(training, self.decay)
+    def set_support(self, trainers_federal: float, trainers_kurdistan: float, enablers: float) -> None:
+        """The coalition's trainers (by region) and enablers in Iraq from now on."""
+        trainers = trainers_federal + self.kurdistan_weight * trainers_kurdistan
+        self.training = training_rate(trainers, self.gain, self.half_saturation)
         self.missing = missing_support(enablers, self.reference_enablers)
+        if math.isnan(self.felt):
+            self.felt = self.missing
+        self._relax()
 
-    def step(self, readiness: float, isis_attacks: int) -> float:
-        """Readiness after one day with today's trainers, less ``isis_attacks`` shocks."""
+    def _relax(self) -> None:
+        """R*, the share of the gap left after a day, and how much R* moves a day with
+        the self-sustained level's trend (R* is linear in R_s)."""
+        total = self.relaxation + self.training
+        if total <= 0.0:
+            self.target, self.remaining, self.drift = self.sustained, 1.0, self.trend_per_day
+        else:
+            self.target = (self.relaxation * self.sustained + self.training) / total
+            self.remaining = math.exp(-total)
+            self.drift = self.relaxation * self.trend_per_day / total
+
+    def day(self, readiness: float, isis_attacks: int) -> tuple[float, float]:
+        """One day: readiness (less ``isis_attacks`` shocks) and the slow state behind
+        capability advance; returns the new readiness and capability."""
         target = self.target
+        readiness = target + (readiness - target) * self.remaining
         if isis_attacks:
-            readiness = (
-                target + (readiness - target) * self.remaining - self.loss_per_isis_attack * isis_attacks
+            readiness -= self.loss_per_isis_attack * isis_attacks
+            if readiness < 0.0:
+                readiness = 0.0
+        if self.trend_per_day:  # R_s and with it R* move by a constant step a day
+            sustained = self.sustained = self.sustained + self.trend_per_day
+            self.target += self.drift
+            if not 0.0 <= sustained <= 1.0:  # the trend stops at the bounds
+                self.sustained = 0.0 if sustained < 0.0 else 1.0
+                self.trend_per_day = 0.0
+                self._relax()
+        felt = self.felt
+        if felt == self.missing and not felt:
+            return readiness, readiness  # nothing missed: capability is readiness
+        if felt > 0.0:  # adapting: only while some support is felt missing
+            self.dependence = self.floor + (self.dependence - self.floor) * math.exp(
+                -felt / self.adaptation_days
             )
-            return readiness if readiness >= 0.0 else 0.0
-        return target + (readiness - target) * self.remaining
+        felt = self.felt = self.missing + (felt - self.missing) * self.lag_keep
+        return readiness, self.capability(readiness)
 
-    def capability(self, readiness: float, day: float) -> float:
-        """Readiness discounted by the missing share of the enablers the ISF rely on."""
-        missing = self.missing
-        if missing <= 0.0:
-            return readiness
-        # The dependence on ``day``: D(t) = floor + (D0 - floor) * exp(-t / days).
-        dependence = self.dependence_floor + self.dependence_span * math.exp(-day / self.dependence_days)
-        return readiness * (1.0 - dependence * missing)
+    def capability(self, readiness: float) -> float:
+        """Readiness discounted by the share of the support the ISF depend on and miss."""
+        return readiness * (1.0 - self.dependence * self.felt)

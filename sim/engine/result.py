@@ -36,7 +36,8 @@ EVENT_DTYPE = np.dtype(
         ("intercepted", "?"),
         ("wounded", "i4"),
         ("killed", "i4"),
-        ("value", "f8"),  # kind-specific: troops for a waypoint, fighters for a breakout, ...
+        ("value", "f8"),  # kind-specific: troops for a waypoint, fighters for a breakout, ISF
+        # members killed for an ISIS attack (whose ``killed`` counts civilians), ...
     ]
 )
 
@@ -47,8 +48,9 @@ SERIES = (
     "troops_iraq",  # troops at bases in federal Iraq and Kurdistan
     "trainers",  # trainers in Iraq
     "enablers",  # enablers in Iraq
-    "readiness",
-    "capability",
+    "readiness",  # federal ISF readiness (0-1)
+    "capability",  # ISF capability: readiness less the support missed (0-1)
+    "mobilisation",  # forces mobilised after a collapse, in capability units
     "isis_strength",
     "territory",
     "tension",
@@ -58,6 +60,8 @@ SERIES = (
     "killed",  # cumulative coalition killed
     "strikes",  # cumulative retaliation strikes
     "isis_attacks",  # cumulative ISIS attacks
+    "civilian_deaths",  # cumulative civilians killed by ISIS
+    "isf_deaths",  # cumulative ISF members killed by ISIS
 )
 
 

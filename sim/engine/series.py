@@ -3,11 +3,12 @@
 A trial's cost must stay in SimPy's event handling rather than in bookkeeping, so
 each kind of column is recorded in the cheapest way that keeps it exact:
 
-- quantities that change every day (readiness, capability, ISIS strength, territory,
-  tension, pressure) are appended, day after day, to one flat list of floats;
+- quantities that change every day (readiness, capability, mobilisation, ISIS strength,
+  territory, tension, pressure) are appended, day after day, to one flat list of floats;
 - troops (per element and the derived totals) change only while an element moves, so
   only the days on which they are set are kept, and the columns are filled forward;
-- cumulative counts (militia attacks, wounded, killed, strikes, ISIS attacks) are not
+- cumulative counts (militia attacks, coalition wounded and killed, strikes, ISIS
+  attacks, and the civilians and ISF members ISIS kills) are not
   recorded at all: they are counted from the event log, so the two cannot disagree.
   Column ``d`` counts the events at times up to and including ``d``: militia attacks
   happen strictly between day steps, strikes at the day step of their day, and the
@@ -24,13 +25,13 @@ import numpy as np
 
 from sim.engine.result import KIND
 
-DAILY = ("readiness", "capability", "isis_strength", "territory", "tension", "pressure")
+DAILY = ("readiness", "capability", "mobilisation", "isis_strength", "territory", "tension", "pressure")
 """The series appended every day, in the order the day step appends them."""
 
 TROOP_TOTALS = ("troops", "troops_iraq", "trainers", "enablers")
 """The troop totals recorded, after the per-element troops, whenever troops are set."""
 
-COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks")
+COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks", "civilian_deaths", "isf_deaths")
 """The cumulative series counted from the event log."""
 
 
@@ -90,13 +91,16 @@ class Recorder:
         # count, what the events add on each day, then running totals over the days.
         kinds = events["kind"]
         day = np.ceil(events["day"]).astype(np.intp)
+        militia, isis = kinds == KIND["attack"], kinds == KIND["isis_attack"]
         for row, added in enumerate(
             (
-                kinds == KIND["attack"],
-                events["wounded"],  # zero except for attacks
-                events["killed"],
+                militia,
+                events["wounded"],  # zero except for militia attacks
+                np.where(militia, events["killed"], 0),  # coalition killed
                 kinds == KIND["strike"],
-                kinds == KIND["isis_attack"],
+                isis,
+                np.where(isis, events["killed"], 0),  # civilians killed by ISIS
+                np.where(isis, events["value"], 0.0),  # ISF members killed by ISIS
             ),
             start=n_daily,
         ):

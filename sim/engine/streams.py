@@ -39,6 +39,7 @@ STREAMS = (
     "isis",  # ISIS attack times
     "isis.breakouts",  # prison and camp breaks
     "collapse",  # when the summed collapse hazard runs out
+    "isis.deaths",  # civilians and ISF members killed in each ISIS attack
 )
 """The streams of a trial, in the order their seeds are taken (append only)."""
 

@@ -13,8 +13,9 @@ from sim.engine.collapse import Collapse
 from sim.engine.conditions import Conditions
 from sim.engine.day import DayStep, Mechanisms
 from sim.engine.drawdown import Element, ScheduleClock, Triggers, drawdown
-from sim.engine.isis import IsisAttacks, Strength
+from sim.engine.isis import PoissonClock, Strength
 from sim.engine.militia import Militia
+from sim.engine.outcomes import MONTH_DAYS, after_exit
 from sim.engine.readiness import Readiness
 from sim.engine.result import EVENT_DTYPE, KIND, SERIES, WEAPONS, TrialResult
 from sim.engine.retaliation import Retaliation
@@ -79,7 +80,7 @@ class _Trial:
                 key,
                 i,
                 base_index[force.base],
-                not in_syria[base_index[force.base]],
+                scenario.bases[force.base].region,
                 force.bilateral,
                 float(force.roles.trainers),
                 float(force.roles.enablers),
@@ -114,7 +115,13 @@ class _Trial:
             streams["militia.attacks"],
         )
         self.recorder = Recorder(days, len(self.elements))
-        mi = scenario.militia
+        mi, ii, cp = scenario.militia, scenario.isis, scenario.collapse
+        sanctuary = sorted(
+            (math.ceil(float(scenario.day_of(p.at))), float(p.level)) for p in ii.sanctuary_schedule
+        )
+        guards = (
+            math.inf if ii.guards_collapse is None else math.ceil(float(scenario.day_of(ii.guards_collapse)))
+        )
         self.day_step = DayStep(
             Mechanisms(
                 world=world,
@@ -126,25 +133,31 @@ class _Trial:
                 tension=self.tension,
                 retaliation=self.retaliation,
                 militia=self.militia,
-                isis_attacks=IsisAttacks(streams["isis"], float(scenario.isis.attacks_per_fighter_per_day)),
                 readiness=Readiness(scenario.isf),
-                strength=Strength(scenario.isis),
-                collapse=Collapse(scenario.collapse, float(streams["collapse"].standard_exponential())),
+                strength=Strength(ii, float(cp.contained_fighters)),
+                isis_attacks=PoissonClock(streams["isis"]),
+                breakouts=PoissonClock(streams["isis.breakouts"], 4),
+                collapse=Collapse(cp, float(streams["collapse"].standard_exponential())),
                 recorder=self.recorder,
                 n_bases=len(base_keys),
                 militia_rate=float(mi.background_rate_per_day),
                 reference_troops=float(mi.reference_troops),
                 troop_elasticity=float(mi.troop_elasticity),
                 pressure_decay=math.exp(-math.log(2.0) / float(scenario.pressure.half_life_days)),
+                sanctuary=sanctuary,
+                breakouts_guarded=float(ii.guarded_breakouts_per_year) / 365.25,
+                breakouts_unguarded=float(ii.unguarded_breakouts_per_year) / 365.25,
+                breakout_fighters=float(ii.breakout_fighters),
+                guards_collapse_day=float(guards),
             )
         )
-        self.breakout_rng = streams["isis.breakouts"]
+        self.deaths_rng = streams["isis.deaths"]
 
     def _plan(self, force) -> list:
         """Per waypoint: a factory of its trigger, its level and its ramp length.
 
-        Conditions are registered here, before the run, so that they are counted from
-        day 0 whichever waypoint is current.
+        Conditions are registered here, before the run; a waypoint's counters start
+        again when it becomes due (see ``Triggers.when``).
         """
         scenario, triggers, conditions = self.scenario, self.triggers, self.conditions
         plan = []
@@ -164,8 +177,8 @@ class _Trial:
                     math.inf if waypoint.deadline is None else float(scenario.day_of(waypoint.deadline))
                 )
 
-                def make(watch=watch, not_before=not_before, deadline=deadline):
-                    return triggers.when(watch, not_before, deadline)
+                def make(watch=watch, not_before=not_before, deadline=deadline, firm=waypoint.firm_deadline):
+                    return triggers.when(watch, not_before, deadline, firm)
 
             plan.append((make, float(waypoint.troops), float(waypoint.ramp_days)))
         return plan
@@ -176,7 +189,7 @@ class _Trial:
 
     def simulate(self) -> int:
         """Run SimPy to the horizon; return the number of events processed."""
-        env, world, scenario = self.env, self.world, self.scenario
+        env, world = self.env, self.world
         # Order matters: the militia must be waiting before the day step first sets its
         # rate (it interrupts the militia's wait), and the drawdown processes must have
         # armed their first triggers before day 0's are checked.
@@ -184,14 +197,6 @@ class _Trial:
         for element, plan in zip(self.elements, self.plans, strict=True):
             if plan:
                 processes.append(env.process(drawdown(element, plan, self.clock, world.record)))
-        ii = scenario.isis
-        processes.append(
-            env.process(
-                isis.breakouts(
-                    world, float(ii.breakouts_per_year), float(ii.breakout_fighters), self.breakout_rng
-                )
-            )
-        )
         finished = env.process(self.day_step.process())
         n_events = _run_counting(env, finished)
         _release(env, processes)
@@ -202,9 +207,15 @@ class _Trial:
         # ISIS attacks are recorded by the day step that ends their day, before what that
         # day step decides (militia attack times are continuous: they fall on a day
         # step's time only with probability zero).
-        events = _event_array(
-            self.day_step.parts.isis_attacks.attack_log(), self.world.log, self.militia.attack_log()
+        isis_times = self.day_step.parts.isis_attacks.times
+        ii, rng = self.scenario.isis, self.deaths_rng
+        dispersion = float(ii.deaths_dispersion)
+        isis_log = isis.attack_log(
+            isis_times,
+            isis.deaths(len(isis_times), float(ii.civilians_killed_per_attack), dispersion, rng),
+            isis.deaths(len(isis_times), float(ii.isf_killed_per_attack), dispersion, rng),
         )
+        events = _event_array(isis_log, self.world.log, self.militia.attack_log())
         series = self.recorder.assemble(events)
         names = (*(f"troops:{e.key}" for e in self.elements), *SERIES)
         return TrialResult(
@@ -213,6 +224,13 @@ class _Trial:
             series_names=names,
             events=events,
             n_events=n_events,
+        )
+
+    def _peak_imbalance(self, series: np.ndarray, row: dict[str, int], exit_day: float) -> float:
+        fighting = series[row["capability"]] + series[row["mobilisation"]]
+        contained = float(self.scenario.collapse.contained_fighters)
+        return _peak_imbalance_of(
+            series[row["isis_strength"]], fighting, contained, exit_day, self.world.days
         )
 
     def _outcomes(self, series: np.ndarray, events: np.ndarray) -> dict[str, float]:
@@ -246,6 +264,11 @@ class _Trial:
             "exit_day": day_step.exit_day,
             # Exposure: troops present on each day from day 0 to the last full day.
             "troop_days": float(series[row["troops"], :-1].sum()),
+            "civilian_deaths": end[row["civilian_deaths"]],
+            "isf_deaths": end[row["isf_deaths"]],
+            "peak_mobilisation": float(series[row["mobilisation"]].max()),
+            **after_exit(day_step.exit_day, world.collapse_day, float(world.days)),
+            "peak_imbalance_24m": self._peak_imbalance(series, row, day_step.exit_day),
         }
         by_base = np.bincount(attacks["base"], minlength=len(self.base_keys)).tolist()
         for key, count in zip(self.base_keys, by_base, strict=True):
@@ -256,6 +279,22 @@ class _Trial:
         for name, fired in self.rules.fired.items():
             outcomes[f"rule:{name}"] = 1.0 if fired else 0.0
         return outcomes
+
+
+def _peak_imbalance_of(
+    strength: np.ndarray, fighting: np.ndarray, contained: float, exit_day: float, days: int
+) -> float:
+    """The largest imbalance ``S / (contained * (C + M))`` in the 24 months after the exit
+    (to the horizon if it comes first; nan with no exit): a continuous measure of how
+    close a trial came to a collapse, for sensitivity analysis."""
+    if math.isnan(exit_day):
+        return math.nan
+    first = int(exit_day)
+    last = min(days, int(exit_day + 24 * MONTH_DAYS))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # no forces: infinite
+        x = strength[first : last + 1] / (contained * fighting[first : last + 1])
+    x = np.where(strength[first : last + 1] > 0, x, 0.0)
+    return float(np.max(x))
 
 
 def _run_counting(env: simpy.Environment, until: simpy.Event) -> int:

@@ -32,9 +32,14 @@ class _Dist(BaseModel):
         """Draw ``n`` independent values as a float64 array."""
         raise NotImplementedError
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """The quantiles at probabilities ``u`` (the inverse of the CDF), used for
+        correlated draws: a value for each uniform in ``u``."""
+        raise NotImplementedError
+
     def median(self) -> float:
         """A central value, used where one representative number is needed."""
-        raise NotImplementedError
+        return float(self.ppf(np.array([0.5]))[0])
 
 
 class Fixed(_Dist):
@@ -49,8 +54,8 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value, dtype=float)
 
-    def median(self) -> float:
-        return self.value
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
 
 
 class Uniform(_Dist):
@@ -70,10 +75,10 @@ class Uniform(_Dist):
         return (self.low, self.high)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.low + (self.high - self.low) * rng.random(n)
+        return self.ppf(rng.random(n))
 
-    def median(self) -> float:
-        return 0.5 * (self.low + self.high)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
 
 
 class Normal(_Dist):
@@ -103,7 +108,14 @@ class Normal(_Dist):
         return (low, high)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        draws = self.mean + self.sd * rng.standard_normal(n)
+        return self._clip(self.mean + self.sd * rng.standard_normal(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return self._clip(self.mean + self.sd * ndtri(np.asarray(u, dtype=float)))
+
+    def _clip(self, draws: np.ndarray) -> np.ndarray:
         if self.low is not None or self.high is not None:
             np.clip(draws, self.low, self.high, out=draws)
         return draws
@@ -128,10 +140,16 @@ class LogNormal(_Dist):
     def support(self) -> tuple[float, float]:
         if self.spread == 1:
             return (self.median_, self.median_)
-        return (0.0, math.inf)
+        # Open at zero: every draw is positive (the smallest float stands for "just above 0").
+        return (math.ulp(0.0), math.inf)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.median_ * np.exp(math.log(self.spread) * rng.standard_normal(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtri
+
+        return self.median_ * np.exp(math.log(self.spread) * ndtri(np.asarray(u, dtype=float)))
 
     def median(self) -> float:
         return self.median_
@@ -157,18 +175,20 @@ class Triangular(_Dist):
         return (self.low, self.high)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        # Inverse CDF, so that one uniform gives one draw (prefix-stable).
         if self.low == self.high:
             return np.full(n, self.low, dtype=float)
-        # Inverse CDF, so that one uniform gives one draw (prefix-stable).
-        u = rng.random(n)
+        return self.ppf(rng.random(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        if self.low == self.high:
+            return np.full(u.shape, self.low)
         width = self.high - self.low
         cut = (self.mode - self.low) / width
         left = self.low + np.sqrt(u * width * (self.mode - self.low))
         right = self.high - np.sqrt((1 - u) * width * (self.high - self.mode))
         return np.where(u < cut, left, right)
-
-    def median(self) -> float:
-        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
 
 
 class Beta(_Dist):
@@ -192,8 +212,12 @@ class Beta(_Dist):
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, n)
 
-    def median(self) -> float:
-        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        from scipy.special import betaincinv
+
+        return self.low + (self.high - self.low) * betaincinv(
+            self.alpha, self.beta, np.asarray(u, dtype=float)
+        )
 
 
 class Choice(_Dist):
@@ -219,13 +243,16 @@ class Choice(_Dist):
         return (min(self.values), max(self.values))
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        weights = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
-        cumulative = np.cumsum(weights / weights.sum())
-        index = np.searchsorted(cumulative, rng.random(n), side="right")
-        return np.asarray(self.values, dtype=float)[np.minimum(index, len(self.values) - 1)]
+        return self.ppf(rng.random(n))
 
-    def median(self) -> float:
-        return float(np.median(self.sample(np.random.default_rng(0), 10_001)))
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        # Over the values in ascending order, so that the quantile rises with u.
+        order = np.argsort(self.values, kind="stable")
+        weights = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
+        cumulative = np.cumsum(weights[order] / weights.sum())
+        # The smallest value whose cumulative weight reaches u (the usual quantile function).
+        index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="left")
+        return np.asarray(self.values, dtype=float)[order][np.minimum(index, len(self.values) - 1)]
 
 
 Distribution = Annotated[

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from sim.scenario.distributions import DISTRIBUTION_KINDS
 from sim.scenario.errors import Problem, quoted, show
 from sim.scenario.fields import field_names, model_at, suggestion
-from sim.scenario.schema import Rule
+from sim.scenario.schema import FORMAT, RENAMED_IN_FORMAT_2, Rule
 from sim.scenario.yaml_source import Document, Path_, dotted, value_at
 
 TAGS = {
@@ -160,6 +160,14 @@ def _single(error: _Error, document: Document) -> tuple[Path_, bool, str]:
         return error.path, False, "expected a value (this field is required), found none"
     if kind == "extra_forbidden":
         key = str(error.path[-1]) if error.path else "?"
+        field = ".".join(str(part) for part in error.path)
+        if field in RENAMED_IN_FORMAT_2:
+            return (
+                error.path,
+                True,
+                f"expected a key of format {FORMAT}, found {quoted(key)}, a key of the first model: "
+                f"use {RENAMED_IN_FORMAT_2[field]}",
+            )
         model = model_at(error.path[:-1], document.data)
         known = field_names(model) if model is not None else []
         hint = suggestion(key, known)

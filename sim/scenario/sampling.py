@@ -95,16 +95,61 @@ def parameter_stream(seed: int, path: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
+def correlation_matrix(correlations: list) -> list[tuple[list[str], np.ndarray]]:
+    """The groups of parameters tied by ``correlations`` (pairs with ``between`` and
+    ``rho``): per group, its paths in order of first mention and their correlation
+    matrix."""
+    groups: list[list[str]] = []
+    for pair in correlations:
+        a, b = pair.between
+        joined = [g for g in groups if a in g or b in g]
+        merged = [p for g in joined for p in g]
+        for path in (a, b):
+            if path not in merged:
+                merged.append(path)
+        groups = [g for g in groups if g not in joined] + [merged]
+    result = []
+    for paths in groups:
+        matrix = np.eye(len(paths))
+        for pair in correlations:
+            a, b = pair.between
+            if a in paths:
+                i, j = paths.index(a), paths.index(b)
+                matrix[i, j] = matrix[j, i] = pair.rho
+        result.append((paths, matrix))
+    return result
+
+
 def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndarray]:
     """``n`` draws of every uncertain parameter: a float array of length ``n`` per path.
 
     Draw ``i`` does not depend on ``n``, and two scenarios that share a distribution
-    at the same path draw the same values (common random numbers).
+    at the same path draw the same values (common random numbers). Parameters tied by
+    the scenario's ``correlations`` are drawn through a Gaussian copula: each path's
+    own stream gives uniforms, their normal scores are mixed by the Cholesky factor of
+    the group's correlation matrix, and each parameter takes the quantile of its own
+    distribution at the mixed score (so each keeps its distribution).
     """
-    return {
-        path: dist.sample(parameter_stream(seed, path), n)
-        for path, dist in uncertain_parameters(scenario).items()
+    found = uncertain_parameters(scenario)
+    # Pairs whose parameters are still distributions (a fixed copy has none left to tie).
+    pairs = [
+        pair for pair in getattr(scenario, "correlations", ()) or () if set(pair.between) <= found.keys()
+    ]
+    groups = correlation_matrix(pairs)
+    tied = {path for paths, _ in groups for path in paths}
+    draws = {
+        path: dist.sample(parameter_stream(seed, path), n) for path, dist in found.items() if path not in tied
     }
+    if groups:
+        from scipy.special import ndtr, ndtri
+
+        for paths, matrix in groups:
+            uniforms = np.stack([parameter_stream(seed, path).random(n) for path in paths])
+            scores = ndtri(np.clip(uniforms, 1e-16, 1.0 - 1e-16))
+            mixed = ndtr(np.linalg.cholesky(matrix) @ scores)
+            for path, u in zip(paths, mixed, strict=True):
+                draws[path] = found[path].ppf(u)
+    return {path: draws[path] for path in found}
 
 
 def fix(scenario: BaseModel, values: Mapping[str, float]) -> Any:

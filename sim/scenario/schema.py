@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,6 +30,24 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.distributions import Distribution
+
+FORMAT = 2
+"""The scenario format of this version of the model (Model 2.0)."""
+
+RENAMED_IN_FORMAT_2 = {
+    "isf.decay_per_day": "isf.relaxation_per_day (readiness now relaxes towards a self-sustained "
+    "level, isf.self_sustained, not towards zero)",
+    "isf.dependence_decay_days": "isf.dependence_adaptation_days (dependence now shrinks only while "
+    "enablers are missing)",
+    "isis.breakouts_per_year": "isis.guarded_breakouts_per_year and isis.unguarded_breakouts_per_year "
+    "(breaks depend on who guards the camps)",
+    "isis.attacks_per_fighter_per_day": "isis.attacks_per_fighter_at_parity_per_day (attacks per "
+    "fighter now rise with ISIS's strength against the ISF; isis.tempo_elasticity: 0 keeps them "
+    "constant)",
+    "collapse.territory_recovery_per_day": "collapse.retake_per_day (territory is now retaken "
+    "linearly, in share of Iraq per day)",
+}
+"""Keys of the first model (format 1) that Model 2.0 replaced, with what replaces them."""
 
 MAX_HORIZON_DAYS = 7305  # twenty years
 MAX_TRIALS = 100_000
@@ -220,8 +239,11 @@ class Waypoint(Model):
 
     A calendar waypoint gives ``at``. A conditions-based waypoint gives ``when``; it
     starts on the first day its conditions have held long enough, never before
-    ``not_before``, and at ``deadline`` regardless. The move is a step
-    (``ramp_days: 0``) or a linear ramp over ``ramp_days``.
+    ``not_before``, and at ``deadline`` regardless. Its conditions count only days
+    after it becomes the element's next waypoint and on or after ``not_before``. A
+    pause moves ``not_before`` and the deadline with the schedule, unless
+    ``firm_deadline`` is set. The move is a step (``ramp_days: 0``) or a linear ramp
+    over ``ramp_days``.
     """
 
     troops: NonNegative = needed("troops", "The level to reach.")
@@ -231,6 +253,12 @@ class Waypoint(Model):
     deadline: DayRef | None = doc(
         None, "date or day", "The move starts here even if its conditions never held."
     )
+    firm_deadline: bool = doc(
+        False,
+        "-",
+        "The deadline is a calendar date that pauses and accelerations do not move "
+        "(by default it moves with the schedule clock).",
+    )
     ramp_days: NonNegative = doc(0.0, "days", "0 for a step; otherwise the length of a linear ramp.")
 
     @model_validator(mode="after")
@@ -239,6 +267,8 @@ class Waypoint(Model):
             raise ValueError("expected exactly one of 'at' (a date or day) or 'when' (conditions)")
         if self.at is not None and (self.not_before is not None or self.deadline is not None):
             raise ValueError("'not_before' and 'deadline' apply only to a waypoint with 'when'")
+        if self.firm_deadline and self.deadline is None:
+            raise ValueError("'firm_deadline' needs a 'deadline'")
         return self
 
 
@@ -447,73 +477,179 @@ class Pressure(Model):
 
 
 class ISF(Model):
-    """Iraqi Security Forces readiness R and capability C (both 0..1).
+    """The federal Iraqi Security Forces: readiness R and capability C (both 0..1).
 
-    ``dR/dt = gain * T / (T + half_saturation) * (1 - R) - decay * R`` with T the trainers
-    present; capability ``C = R * (1 - dependence(t) * missing_enabler_share)``.
+    Readiness relaxes towards what the ISF sustain on their own and is raised by the
+    coalition's trainers while they are there::
+
+        dR/dt = relaxation * (R_s(t) - R) + a(T) * (1 - R),   a(T) = gain * T / (T + half_saturation)
+
+    with R_s the self-sustained level (drifting by ``self_sustained_trend_per_year``) and T
+    the trainers in federal Iraq plus ``kurdistan_trainer_weight`` of those in Kurdistan.
+    Capability discounts readiness by the coalition support the ISF feel missing:
+    ``C = R * (1 - D * f)``, where f follows the missing share of the reference enablers
+    with a lag and the dependence D shrinks towards its floor only while support is
+    missing (the ISF adapt by doing without).
     """
 
     readiness: Probability = doc(0.6, "0-1", "Readiness at the start.")
+    self_sustained: Probability = doc(
+        0.45,
+        "0-1",
+        "Readiness the ISF sustain on their own (institutions, experience, their own "
+        "training) at the start: where readiness heads with no coalition trainers.",
+    )
+    self_sustained_trend_per_year: Param(-1.0, 1.0) = doc(
+        0.0,
+        "1/year",
+        "Drift of the self-sustained level: negative for erosion (corruption, "
+        "politicisation, as in 2011-14), positive for growth.",
+    )
+    relaxation_per_day: NonNegative = doc(
+        0.002, "1/day", "Rate at which readiness approaches the self-sustained level (half-life 347 days)."
+    )
     training_gain_per_day: NonNegative = doc(
-        0.0022,
+        0.0012,
         "1/day",
         "Readiness growth rate towards 1 with unlimited trainers (the default holds readiness "
-        "level at about 0.6 with the 665 trainers of the shipped baseline).",
+        "at 0.6 with the 665 trainers of the shipped baseline and the default self-sustained level).",
     )
     trainers_half_saturation: Positive = doc(
         300.0, "troops", "Trainers at which training reaches half its maximum effect."
     )
-    decay_per_day: NonNegative = doc(
-        0.001, "1/day", "Loss rate of readiness from corruption, attrition and skill fade."
+    kurdistan_trainer_weight: Probability = doc(
+        0.4,
+        "share",
+        "How much a trainer in Kurdistan counts for the federal ISF (Peshmerga training "
+        "does not fully reach the federal army).",
     )
     enabler_dependence: Probability = doc(
         0.45, "share", "Share of capability that rests on coalition enablers at the start."
     )
     dependence_floor: Probability = doc(0.2, "share", "Dependence the ISF cannot shed (long-run level).")
-    dependence_decay_days: Positive = doc(
-        1460.0, "days", "Time constant over which dependence shrinks towards the floor."
+    dependence_adaptation_days: Positive = doc(
+        1000.0,
+        "days",
+        "Time constant over which dependence shrinks towards the floor while enablers are "
+        "fully missing (the ISF learn to do without; no learning while support is there).",
+    )
+    enabler_lag_days: Positive = doc(
+        90.0,
+        "days",
+        "Time constant with which the loss (or return) of enablers is felt in capability "
+        "(stocks of intelligence, maintenance and habits run down over weeks to months).",
     )
     reference_enablers: Positive = doc(
         1000.0, "troops", "Enablers (coalition and bilateral) that give the ISF full support."
     )
-    readiness_loss_per_isis_attack: Probability = doc(0.0001, "0-1", "Readiness lost to each ISIS attack.")
+    missing_support_at_start: Probability | None = doc(
+        None,
+        "share",
+        "Share of the support the ISF feel missing at the start; by default the share missing "
+        "then (the ISF are used to what they have). 0 for a scenario that starts as the "
+        "enablers leave (2011).",
+    )
+    readiness_loss_per_isis_attack: Probability = doc(
+        0.00002, "0-1", "Readiness lost to each ISIS attack (casualties, desertion, lost morale)."
+    )
 
 
 # -------------------------------------------------------------------------- ISIS
 
 
-class ISIS(Model):
-    """ISIS strength S in Iraq (fighters): logistic growth, attrition, shocks, attacks.
+class SanctuaryPoint(Model):
+    """A change in ISIS's cross-border sanctuary in Syria."""
 
-    ``dS/dt = growth * S * (1 - S / capacity) - (isf_attrition * C + strike_attrition * E) * S``
-    with E the share of reference enablers present.
+    at: DayRef = needed("date or day", "When the new level applies.")
+    level: Probability = needed("0-1", "Sanctuary from then on (0 none, 1 as in Syria in 2012-14).")
+
+
+class ISIS(Model):
+    """ISIS strength S in Iraq (fighters): recruitment, attrition, breaks, attacks.
+
+    ``dS/dt = g(t) * S * (1 - S / capacity) - (isf_attrition * P + strike_attrition * E) * S``
+    with ``g(t) = growth * (1 + sanctuary_growth * sanctuary(t) + territory_growth * territory)``,
+    P the forces fighting ISIS (ISF capability plus mobilisation) and E the enablers present as
+    a share of the reference (up to ``max_enabler_share``). Attacks per fighter rise with ISIS's
+    strength against what the ISF can contain: ``tempo * x ** tempo_elasticity``.
     """
 
-    strength: NonNegative = doc(500.0, "fighters", "Fighters in Iraq at the start (Iraqi estimate, 2023-24).")
+    strength: NonNegative = doc(500.0, "fighters", "Fighters in Iraq at the start (Iraqi estimate, 2023).")
     growth_per_day: NonNegative = doc(
         0.0012,
         "1/day",
-        "Intrinsic recruitment growth rate (today's ISIS in Iraq; the 2012-13 group grew about "
-        "twice as fast, see replay_2011).",
+        "Recruitment growth rate with no sanctuary and no territory (today's ISIS in Iraq).",
     )
     capacity: Positive = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
+    sanctuary: Probability = doc(
+        0.0, "0-1", "Cross-border sanctuary in Syria at the start (1: as in 2012-14, 0: none)."
+    )
+    sanctuary_schedule: list[SanctuaryPoint] = doc(
+        [], "-", "Scheduled changes of the sanctuary, in time order.", max_length=100
+    )
+    sanctuary_growth: NonNegative = doc(
+        1.6, "x", "Added growth, relative to the base rate, at full sanctuary (2012-13: 2.3 times)."
+    )
+    territory_growth: NonNegative = doc(
+        2.0,
+        "x per share",
+        "Added growth, relative to the base rate, per share of Iraq ISIS holds (taxes, arms, conscripts).",
+    )
     isf_attrition_per_day: NonNegative = doc(
         0.002, "1/day", "Attrition rate from ISF operations at capability 1."
     )
     strike_attrition_per_day: NonNegative = doc(
         0.0012,
         "1/day",
-        "Attrition rate from coalition-enabled operations with full enablers present (about the "
-        "share of fighters killed or detained in partnered operations in 2024).",
+        "Attrition rate from coalition-enabled operations with the reference enablers present "
+        "(about the share of fighters killed or detained in partnered operations in 2024).",
     )
-    breakouts_per_year: NonNegative = doc(0.2, "events/year", "Rate of prison or camp breaks (Poisson).")
+    max_enabler_share: Param(1.0) = doc(
+        3.0,
+        "x",
+        "Largest multiple of the reference enablers that still adds to strike attrition (an "
+        "air campaign with advisers calling in strikes, as in 2015-17).",
+    )
+    guarded_breakouts_per_year: NonNegative = doc(
+        0.1,
+        "events/year",
+        "Rate of prison or camp breaks feeding Iraq while coalition troops back the camps' guards in Syria.",
+    )
+    unguarded_breakouts_per_year: NonNegative = doc(
+        0.4,
+        "events/year",
+        "Rate of breaks with no coalition troops in Syria, or after the camps' guards collapse.",
+    )
     breakout_fighters: NonNegative = doc(
         300.0,
         "fighters",
-        "Fighters added by one break (a distribution draws one size per trial, used for all its breaks).",
+        "Fighters added to Iraq by one break (a distribution draws one size per trial).",
     )
-    attacks_per_fighter_per_day: NonNegative = doc(
-        0.0005, "attacks/fighter/day", "ISIS attack rate per fighter (about 0.18 a year)."
+    guards_collapse: DayRef | None = doc(
+        None,
+        "date or day",
+        "When the camps' guards collapse (an SDF collapse): one break at once, and the "
+        "unguarded rate from then on.",
+    )
+    attacks_per_fighter_at_parity_per_day: NonNegative = doc(
+        0.0025,
+        "attacks/fighter/day",
+        "ISIS attacks per fighter per day when ISIS matches what the ISF can contain (x = 1).",
+    )
+    tempo_elasticity: Param(0.0, 2.0) = doc(
+        0.3,
+        "-",
+        "How attacks per fighter scale with the imbalance x (0: a constant tempo). A group "
+        "that is outmatched lies low; one that matches the ISF goes on the offensive.",
+    )
+    civilians_killed_per_attack: NonNegative = doc(
+        3.5, "people per attack", "Mean civilians killed per ISIS attack."
+    )
+    isf_killed_per_attack: NonNegative = doc(
+        0.8, "people per attack", "Mean ISF members killed per ISIS attack."
+    )
+    deaths_dispersion: Positive = doc(
+        0.3, "-", "Negative-binomial shape of the deaths per attack (small: a few attacks kill many)."
     )
 
 
@@ -521,10 +657,12 @@ class ISIS(Model):
 
 
 class Collapse(Model):
-    """A 2014-style collapse: daily hazard rising with the ISIS/ISF imbalance.
+    """A 2014-style collapse and what follows it.
 
-    Imbalance ``x = S / (contained_fighters * C)``; hazard per day
-    ``h = hazard_at_parity_per_day * x ** steepness``; at most one collapse per trial.
+    Imbalance ``x = S / (contained_fighters * P)`` with P = capability + mobilisation;
+    hazard per day ``h = hazard_at_parity_per_day * x ** steepness``; at most one collapse
+    per trial. After it the state mobilises (P rises by ``mobilisation``) and territory is
+    retaken, linearly, while the ISF and the mobilised forces outmatch ISIS (x < 1).
     """
 
     contained_fighters: Positive = doc(
@@ -546,8 +684,18 @@ class Collapse(Model):
         "Relative jump in ISIS strength from captured arms and recruits (the 2014 pool grew "
         "2-3 times within three months of Mosul).",
     )
-    territory_recovery_per_day: NonNegative = doc(
-        0.003, "1/day", "Recovery rate of territory when ISF fully outmatch ISIS (x = 0)."
+    mobilisation: NonNegative = doc(
+        0.35,
+        "capability",
+        "Forces the state mobilises after a collapse (the Popular Mobilisation of 2014), in "
+        "units of ISF capability.",
+    )
+    mobilisation_days: Positive = doc(120.0, "days", "Time constant of the mobilisation after a collapse.")
+    retake_per_day: NonNegative = doc(
+        0.0012,
+        "share/day",
+        "Share of Iraq retaken per day when the forces fighting ISIS fully outmatch it "
+        "(x = 0); proportional to 1 - x while x < 1.",
     )
 
 
@@ -596,6 +744,19 @@ class Redeploy(Model):
 Rule = Annotated[Accelerate | Pause | Redeploy, Field(discriminator="action")]
 
 
+# ------------------------------------------------------------------- correlations
+
+
+class Correlation(Model):
+    """Two uncertain parameters drawn together: their draws are tied by a Gaussian copula
+    with correlation ``rho`` (each keeps its own distribution)."""
+
+    between: tuple[str, str] = needed(
+        "-", "Dotted paths of two parameters written as distributions in this scenario."
+    )
+    rho: float = needed("-", "Correlation of the two draws' normal scores, -0.95 to 0.95.", ge=-0.95, le=0.95)
+
+
 # ------------------------------------------------------------------ run settings
 
 
@@ -621,6 +782,12 @@ class Outputs(Model):
 class Scenario(Model):
     """One complete scenario: the world at the start, the schedules, the mechanisms."""
 
+    format: int = doc(
+        FORMAT,
+        "-",
+        "Scenario format: 2 for Model 2.0. A file of the first model (format 1) is refused, "
+        "naming the keys that changed meaning (docs/model.md, 'Format 2').",
+    )
     name: str = needed("-", "Short name, used in outputs and file names.", min_length=1, max_length=80)
     description: str = doc("", "-", "What question the scenario answers.")
     extends: str | None = doc(
@@ -646,6 +813,9 @@ class Scenario(Model):
     isis: ISIS = doc(ISIS(), "-", "ISIS strength and attacks.")
     collapse: Collapse = doc(Collapse(), "-", "Collapse hazard, effects and territory.")
     rules: list[Rule] = doc([], "-", "Policy rules: accelerate, pause, redeploy.", max_length=50)
+    correlations: list[Correlation] = doc(
+        [], "-", "Pairs of uncertain parameters drawn together, where evidence ties them.", max_length=100
+    )
     monte_carlo: MonteCarlo = doc(MonteCarlo(), "-", "Trials and seed.")
     outputs: Outputs = doc(Outputs(), "-", "What the command line writes.")
 
@@ -653,6 +823,14 @@ class Scenario(Model):
     def _cross_checks(self) -> Scenario:
         """Checks across fields, all of them, each placed at the field it is about."""
         found: list[tuple[tuple[str | int, ...], str]] = []
+        if self.format != FORMAT:
+            found.append(
+                (
+                    ("format",),
+                    f"expected format {FORMAT} (Model 2.0), found {self.format}: a file written for "
+                    f"another model; see docs/model.md, 'Format 2', for what changed",
+                )
+            )
         if self.horizon_days is not None and self.end is not None:
             found.append((("end",), "expected one of 'horizon_days' or 'end', found both"))
         if self.end is not None:
@@ -677,6 +855,8 @@ class Scenario(Model):
             found += _check_order(("forces", key, "schedule"), moments, self.start)
         moments = list(enumerate(p.at for p in self.tension.schedule))
         found += _check_order(("tension", "schedule"), moments, self.start)
+        moments = list(enumerate(p.at for p in self.isis.sanctuary_schedule))
+        found += _check_order(("isis", "sanctuary_schedule"), moments, self.start)
         for i, rule in enumerate(self.rules):
             if isinstance(rule, Redeploy) and rule.force not in self.forces:
                 found.append(
@@ -685,6 +865,7 @@ class Scenario(Model):
                         f"expected one of the forces ({', '.join(self.forces)}), found {rule.force!r}",
                     )
                 )
+        found += _check_correlations(self)
         if found:
             raise ValidationError.from_exception_data(
                 type(self).__name__,
@@ -730,3 +911,57 @@ def _check_order(
             )
         previous_low, previous = max(previous_low, low), i
     return found
+
+
+def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of the ``correlations``: unknown or fixed parameters, repeated pairs, and
+    a set of correlations no joint distribution can have (not positive definite)."""
+    if not scenario.correlations:
+        return []
+    from sim.scenario.sampling import correlation_matrix, uncertain_parameters
+
+    uncertain = uncertain_parameters(scenario)
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    seen: set[frozenset[str]] = set()
+    for i, pair in enumerate(scenario.correlations):
+        for path in pair.between:
+            # A parameter written as a number (an override may fix one) leaves its pair
+            # inactive; a path that names no numeric parameter is a mistake.
+            if path not in uncertain and not isinstance(_value_at(scenario, path), float):
+                found.append(
+                    (
+                        ("correlations", i, "between"),
+                        f"expected the path of a numeric parameter of this scenario, found {path!r}",
+                    )
+                )
+        key = frozenset(pair.between)
+        if len(key) < 2 or key in seen:
+            found.append((("correlations", i, "between"), "expected two different paths, each pair once"))
+        seen.add(key)
+    active = [pair for pair in scenario.correlations if set(pair.between) <= uncertain.keys()]
+    if not found:
+        for paths, matrix in correlation_matrix(active):
+            if min(np.linalg.eigvalsh(matrix)) <= 1e-9:
+                found.append(
+                    (
+                        ("correlations",),
+                        f"expected correlations that a joint distribution can have, found a set that "
+                        f"is not positive definite among {', '.join(paths)}",
+                    )
+                )
+    return found
+
+
+def _value_at(node: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario (fields, mapping keys, list indices), or
+    ``None`` if there is none."""
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None) if part in type(node).model_fields else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node

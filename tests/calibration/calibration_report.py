@@ -5,6 +5,7 @@ second several minutes)::
 
     python tests/calibration/calibration_report.py               # record vs model, fact by fact
     python tests/calibration/calibration_report.py --sensitivity # what the fit depends on
+    python tests/calibration/calibration_report.py --forward     # collapse risk after each exit
 
 Add ``--write`` to put the tables into ``docs/calibration.md`` (between its
 ``<!-- begin ... -->`` and ``<!-- end ... -->`` markers) instead of printing them.
@@ -100,65 +101,7 @@ SWEEPS: tuple[tuple[str, str, str, float, Callable[[float], dict]], ...] = (
         0.15,
         _episode("escalation", "probability"),
     ),
-    (
-        "replay_2011",
-        "collapse_905_days_after_exit",
-        "isis.isf_attrition_per_day",
-        0.002,
-        _at("isis.isf_attrition_per_day"),
-    ),
-    (
-        "replay_2011",
-        "collapse_905_days_after_exit",
-        "collapse.contained_fighters",
-        25000.0,
-        _at("collapse.contained_fighters"),
-    ),
-    ("replay_2011", "collapse_905_days_after_exit", "collapse.steepness", 3.0, _at("collapse.steepness")),
     ("replay_2011", "collapse_905_days_after_exit", "isf.readiness", 0.6, _at("isf.readiness")),
-    (
-        "replay_2011",
-        "collapse_905_days_after_exit",
-        "isf.dependence_decay_days",
-        1460.0,
-        _at("isf.dependence_decay_days"),
-    ),
-    (
-        "replay_2011",
-        "collapse_905_days_after_exit",
-        "isis.breakouts_per_year",
-        3.0,
-        _at("isis.breakouts_per_year"),
-    ),
-    (
-        "replay_2011",
-        "isis_strength_end_2012",
-        "isis.isf_attrition_per_day",
-        0.002,
-        _at("isis.isf_attrition_per_day"),
-    ),
-    ("replay_2011", "isis_strength_end_2012", "isis.breakouts_per_year", 3.0, _at("isis.breakouts_per_year")),
-    (
-        "phased_2024",
-        "isis_attacks_2024",
-        "isis.attacks_per_fighter_per_day",
-        0.0005,
-        _at("isis.attacks_per_fighter_per_day"),
-    ),
-    (
-        "phased_2024",
-        "isis_attacks_2024",
-        "isis.isf_attrition_per_day",
-        0.002,
-        _at("isis.isf_attrition_per_day"),
-    ),
-    (
-        "phased_2024",
-        "isis_attacks_2024",
-        "isis.strike_attrition_per_day",
-        0.0012,
-        _at("isis.strike_attrition_per_day"),
-    ),
 )
 
 
@@ -213,8 +156,13 @@ CORRELATED: dict[str, tuple[str, ...]] = {
         "strikes_by_25_jan_2024",
         "wounded_by_4_feb_2024",
     ),
-    "replay_2011": ("isis_strength_end_2012", "collapse_905_days_after_exit"),
-    "phased_2024": ("isis_attacks_2024", "isis_strength_sep_2024"),
+    "replay_2011": (
+        "isis_strength_end_2012",
+        "collapse_905_days_after_exit",
+        "territory_23_months_after_collapse",
+    ),
+    "replay_decline": ("isis_attacks_2024", "isis_strength_sep_2024"),
+    "phased_2024": (),
 }
 
 
@@ -227,6 +175,8 @@ def correlation_tables() -> str:
     by_name = {check.name: check for check in CHECKS}
     lines: list[str] = []
     for scenario in RUNS:
+        if not CORRELATED[scenario]:
+            continue
         results = replay(scenario)
         checks = [by_name[name] for name in CORRELATED[scenario]]
         measures = [np.asarray(check.measure(results), dtype=float) for check in checks]
@@ -282,6 +232,62 @@ def sweep_table() -> str:
     return "\n".join(lines)
 
 
+FORWARD = ("fast_exit", "phased_2024", "bilateral", "conditions_based", "from_2026")
+"""The shipped forward scenarios whose collapse risk after the exit is reported."""
+
+FORWARD_TRIALS = 1000
+NESTED = (40, 100)  # outer parameter draws, inner trials per draw
+
+
+def forward_tables() -> dict[str, str]:
+    """Collapse risk after each forward scenario's exit, what drives it, and how it varies
+    across parameter draws (nested runs)."""
+    from sim.montecarlo import run
+    from sim.montecarlo.nested import nested
+    from sim.scenario.loader import load_scenario
+
+    risk = [
+        "| scenario | median exit | P(collapse within 12 months) | within 24 months | within 36 months | "
+        "P(within 24 months) across parameter draws: 5% / 50% / 95% |",
+        "|---|---|---|---|---|---|",
+    ]
+    drivers = [
+        "| scenario | strongest rank correlations with the peak imbalance in the 24 months after the exit |",
+        "|---|---|",
+    ]
+    for name in FORWARD:
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        results = run(scenario, trials=FORWARD_TRIALS, jobs=2, progress=False, keep_events=False)
+        summary = results.summary()
+        cells = []
+        for months in (12, 24, 36):
+            row = summary.loc[f"collapse_within_{months}m"]
+            cells.append(
+                f"{100 * row['mean']:.1f}% ({100 * row['ci_low']:.1f}-{100 * row['ci_high']:.1f}; n={int(row['n'])})"
+            )
+        exit_day = float(np.nanmedian(results.trials["exit_day"].to_numpy(dtype=float)))
+        exit_date = (
+            "none"
+            if math.isnan(exit_day)
+            else str(scenario.start + __import__("datetime").timedelta(days=exit_day))
+        )
+        _, spread = nested(scenario, "collapse_within_24m", outer=NESTED[0], inner=NESTED[1], jobs=1)
+        across = f"{100 * spread['p5']:.1f}% / {100 * spread['p50']:.1f}% / {100 * spread['p95']:.1f}%"
+        risk.append(f"| {name} | {exit_date} | " + " | ".join(cells) + f" | {across} |")
+        imbalance = results.trials["peak_imbalance_24m"].to_numpy(dtype=float)
+        keep = np.isfinite(imbalance)
+        rhos = []
+        for param in (c for c in results.trials.columns if c.startswith("param:")):
+            drawn = results.trials[param].to_numpy(dtype=float)[keep]
+            if np.ptp(drawn) > 0:
+                rhos.append(
+                    (float(spearmanr(drawn, imbalance[keep]).statistic), param.removeprefix("param:"))
+                )
+        top = sorted(rhos, key=lambda r: -abs(r[0]))[:6]
+        drivers.append(f"| {name} | " + ", ".join(f"`{p}` {r:+.2f}" for r, p in top) + " |")
+    return {"forward-risk": "\n".join(risk), "forward-drivers": "\n".join(drivers)}
+
+
 def replace_section(text: str, name: str, content: str) -> str:
     """``text`` with the lines between ``<!-- begin NAME -->`` and ``<!-- end NAME -->`` replaced."""
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
@@ -297,11 +303,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sensitivity", action="store_true", help="the sensitivity tables instead")
     parser.add_argument(
+        "--forward", action="store_true", help="collapse risk after the exit of the forward scenarios instead"
+    )
+    parser.add_argument(
         "--write", action="store_true", help=f"replace the marked tables in {DOC.name} instead of printing"
     )
     args = parser.parse_args()
     if args.sensitivity:
         tables = {"correlations": correlation_tables(), "sweeps": sweep_table()}
+    elif args.forward:
+        tables = forward_tables()
     else:
         tables = {"record-table": record_table()}
     if not args.write:

@@ -24,7 +24,11 @@ QUIET: dict[str, Any] = {
     "forces": {"f": {"base": "a", "troops": 1000}},
     "militia": {"background_rate_per_day": 0.0},
     "retaliation": {"enabled": False},
-    "isis": {"attacks_per_fighter_per_day": 0.0, "breakouts_per_year": 0.0},
+    "isis": {
+        "attacks_per_fighter_at_parity_per_day": 0.0,
+        "guarded_breakouts_per_year": 0.0,
+        "unguarded_breakouts_per_year": 0.0,
+    },
     "collapse": {"hazard_at_parity_per_day": 0.0},
 }
 
@@ -81,7 +85,7 @@ def constant_imbalance(
         forces={
             "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
         },
-        isf={"readiness": capability, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isf={"readiness": capability, "training_gain_per_day": 0.0, "relaxation_per_day": 0.0},
         isis={
             "strength": 1000.0,
             "growth_per_day": 0.0,

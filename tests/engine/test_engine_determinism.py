@@ -33,8 +33,8 @@ BUSY = {
     "isis": {
         "strength": 3000.0,
         "growth_per_day": 0.01,
-        "breakouts_per_year": 5.0,
-        "attacks_per_fighter_per_day": 0.001,
+        "unguarded_breakouts_per_year": 5.0,
+        "attacks_per_fighter_at_parity_per_day": 0.001,
     },
     "collapse": {"hazard_at_parity_per_day": 0.05},
 }
@@ -93,7 +93,9 @@ def militia_log(result) -> np.ndarray:
 
 def test_changing_isis_leaves_the_militia_attacks_unchanged():
     base = simulate_trial(busy(), 3)
-    changed = simulate_trial(busy(isis={"growth_per_day": 0.02, "attacks_per_fighter_per_day": 0.002}), 3)
+    changed = simulate_trial(
+        busy(isis={"growth_per_day": 0.02, "attacks_per_fighter_at_parity_per_day": 0.002}), 3
+    )
     assert changed.outcomes["isis_attacks"] != base.outcomes["isis_attacks"]
     assert militia_log(changed).tobytes() == militia_log(base).tobytes()
     assert changed.events_of("strike").tobytes() == base.events_of("strike").tobytes()

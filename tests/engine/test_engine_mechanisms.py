@@ -129,6 +129,49 @@ def test_a_condition_must_hold_on_consecutive_days():
     assert result.events_of("waypoint")["day"].tolist() == [float(expected)]
 
 
+def held_below(days: int) -> dict:
+    return {"all": [{"metric": "pressure", "op": "<", "value": 0.45, "for_days": days}]}
+
+
+def test_conditions_count_only_days_on_or_after_not_before():
+    # Pressure is below 0.45 from day 12, but only days from 30 on count: ten of them
+    # end on day 39 (the first version fired on day 30, with days 12-29 counted).
+    scenario = quiet(
+        horizon_days=60,
+        pressure=FALLING_PRESSURE,
+        forces={"f": conditional(held_below(10), not_before=30)},
+    )
+    assert simulate_trial(scenario, 0).events_of("waypoint")["day"].tolist() == [39.0]
+
+
+def test_conditions_count_only_days_after_their_waypoint_becomes_due():
+    # The second waypoint becomes due when the first starts (day 20); its ten days
+    # are days 21-30 although the condition has held since day 12.
+    schedule = [{"at": 20, "troops": 500}, {"when": held_below(10), "troops": 0}]
+    scenario = quiet(
+        horizon_days=60,
+        pressure=FALLING_PRESSURE,
+        forces={"f": {"base": "a", "troops": 1000, "schedule": schedule}},
+    )
+    assert simulate_trial(scenario, 0).events_of("waypoint")["day"].tolist() == [20.0, 30.0]
+
+
+@pytest.mark.parametrize(("firm", "expected"), [(True, [30.0]), (False, [])])
+def test_a_firm_deadline_is_a_calendar_date_that_a_pause_does_not_move(firm, expected):
+    never = {"any": [{"metric": "pressure", "op": ">", "value": 5.0}]}
+    always = {"all": [{"metric": "pressure", "op": ">=", "value": 0.0}]}
+    scenario = quiet(
+        horizon_days=60,
+        forces={"f": conditional(never, deadline=30, firm_deadline=firm, ramp_days=10)},
+        rules=[{"action": "pause", "name": "hold", "when": always}],
+    )
+    result = simulate_trial(scenario, 0)
+    assert result.events_of("waypoint")["day"].tolist() == expected
+    # Its ramp runs on the calendar too: the pause does not hold it half-way.
+    assert troops_of(result)[-1] == (0.0 if firm else 1000.0)
+    assert troops_of(result)[35] == (500.0 if firm else 1000.0)
+
+
 # ------------------------------------------------------------------------ rules
 
 
@@ -210,7 +253,7 @@ def certain_collapse(**changes):
     """ISIS far beyond what the ISF contain: the collapse comes at the first day step."""
     return quiet(
         horizon_days=80,
-        isf={"readiness": 0.6, "training_gain_per_day": 0.0, "decay_per_day": 0.0},
+        isf={"readiness": 0.6, "training_gain_per_day": 0.0, "relaxation_per_day": 0.0},
         isis={
             "strength": 5000.0,
             "growth_per_day": 0.0,
@@ -253,25 +296,50 @@ def test_a_collapse_moves_territory_cuts_readiness_boosts_isis_and_fires_redeplo
     assert np.all(troops[41:] == 3000.0)
 
 
-def test_territory_recovers_only_while_the_isf_outmatch_isis():
-    x = 0.8  # after the collapse (no readiness loss or ISIS boost), constant
-    recovery = 0.01
+def test_territory_is_retaken_linearly_only_while_the_forces_fighting_isis_outmatch_it():
+    x = 0.8  # after the collapse (no readiness loss, ISIS boost or mobilisation), constant
+    retake = 0.002
     scenario = constant_imbalance(
         x,
         hazard=1.0,
-        days=100,
+        days=1000,
         steepness=0.01,  # h = x^0.01, about 1 a day: the collapse comes in the first days
         territory_share=0.3,
         readiness_loss=0.0,
         isis_boost=0.0,
-        territory_recovery_per_day=recovery,
+        mobilisation=0.0,
+        retake_per_day=retake,
     )
     result = simulate_trial(scenario, 1)
     day = int(result.outcomes["collapse_day"])
     territory = result.series_of("territory")
-    days = np.arange(day, 101)
-    np.testing.assert_allclose(territory[day:], 0.3 * np.exp(-recovery * (1 - x) * (days - day)), rtol=1e-12)
-    assert np.all(territory[:day] == 0.0)
+    days = np.arange(day, 1001)
+    expected = np.maximum(0.0, 0.3 - retake * (1 - x) * (days - day))
+    np.testing.assert_allclose(territory[day:], expected, rtol=1e-9, atol=1e-12)
+    assert territory[-1] == 0.0 and np.all(territory[:day] == 0.0)
+    # Above parity nothing is retaken.
+    held = simulate_trial(
+        constant_imbalance(
+            1.25, hazard=1.0, days=100, steepness=0.01, readiness_loss=0.0, isis_boost=0.0, mobilisation=0.0
+        ),
+        1,
+    ).series_of("territory")
+    first = int(np.argmax(held > 0))
+    assert np.all(held[first:] == held[first])
+
+
+def test_after_a_collapse_the_state_mobilises_towards_its_level_with_the_stated_time_constant():
+    level, tau = 0.4, 60.0
+    scenario = constant_imbalance(
+        2.0, hazard=1.0, days=400, steepness=0.01, mobilisation=level, mobilisation_days=tau
+    )
+    result = simulate_trial(scenario, 2)
+    day = int(result.outcomes["collapse_day"])
+    mobilised = result.series_of("mobilisation")
+    assert np.all(mobilised[: day + 1] == 0.0)
+    t = np.arange(1, 401 - day)
+    np.testing.assert_allclose(mobilised[day + 1 :], level * (1 - np.exp(-t / tau)), rtol=1e-12)
+    assert result.outcomes["peak_mobilisation"] == mobilised.max()
 
 
 def test_no_collapse_when_the_hazard_is_zero_even_without_isf():
@@ -537,7 +605,7 @@ def test_breaks_add_their_fighters_at_the_next_day_step():
             "growth_per_day": 0.0,
             "isf_attrition_per_day": 0.0,
             "strike_attrition_per_day": 0.0,
-            "breakouts_per_year": 10.0,
+            "unguarded_breakouts_per_year": 10.0,
             "breakout_fighters": 250.0,
         },
     )
@@ -552,13 +620,13 @@ def test_isis_attacks_cost_readiness():
     scenario = quiet(
         horizon_days=300,
         forces={"f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0}}},
-        isf={"readiness": 0.5, "decay_per_day": 0.0, "readiness_loss_per_isis_attack": 0.001},
+        isf={"readiness": 0.5, "relaxation_per_day": 0.0, "readiness_loss_per_isis_attack": 0.001},
         isis={
             "strength": 1000.0,
             "growth_per_day": 0.0,
             "isf_attrition_per_day": 0.0,
             "strike_attrition_per_day": 0.0,
-            "attacks_per_fighter_per_day": 0.001,
+            "attacks_per_fighter_at_parity_per_day": 0.001,
         },
     )
     result = simulate_trial(scenario, 3)
@@ -574,10 +642,10 @@ def test_the_day_steps_readiness_capability_and_isis_follow_their_equations_with
     isf = {
         "readiness": 0.4,
         "training_gain_per_day": 0.003,
-        "decay_per_day": 0.001,
+        "relaxation_per_day": 0.001,
         "enabler_dependence": 0.5,
         "dependence_floor": 0.2,
-        "dependence_decay_days": 300.0,
+        "dependence_adaptation_days": 300.0,
     }
     isis = {
         "strength": 700.0,
@@ -601,20 +669,24 @@ def test_the_day_steps_readiness_capability_and_isis_follow_their_equations_with
     )
     result = simulate_trial(scenario, 0)
     trainers, enablers = result.series_of("trainers"), result.series_of("enablers")
+    sustained, lag, floor, adaptation = 0.45, 90.0, 0.2, 300.0  # schema defaults and the test's
 
-    def capability(readiness: float, day: int) -> float:
-        dependence = 0.2 + 0.3 * math.exp(-day / 300.0)
-        return readiness * (1.0 - dependence * max(0.0, 1.0 - enablers[day] / 1000.0))
+    def missing(day: int) -> float:
+        return max(0.0, 1.0 - enablers[day] / 1000.0)
 
-    readiness, capabilities, strength = [0.4], [capability(0.4, 0)], [700.0]
+    felt, dependence = missing(0), 0.5
+    readiness, capabilities, strength = [0.4], [0.4 * (1 - dependence * felt)], [700.0]
     for day in range(1, 301):
         training = 0.003 * trainers[day - 1] / (trainers[day - 1] + 300.0)
-        target = training / (training + 0.001)
+        target = (0.001 * sustained + training) / (training + 0.001)
         readiness.append(target + (readiness[-1] - target) * math.exp(-(training + 0.001)))
         a = 0.006 - 0.004 * capabilities[-1] - 0.002 * min(1.0, enablers[day - 1] / 1000.0)
         s, b = strength[-1], 0.006 / 9000.0
         strength.append(a * s * math.exp(a) / (a + b * s * (math.exp(a) - 1.0)))
-        capabilities.append(capability(readiness[-1], day))
+        if felt > 0:
+            dependence = floor + (dependence - floor) * math.exp(-felt / adaptation)
+        felt = missing(day - 1) + (felt - missing(day - 1)) * math.exp(-1.0 / lag)
+        capabilities.append(readiness[-1] * (1.0 - dependence * felt))
     np.testing.assert_allclose(result.series_of("readiness"), readiness, rtol=1e-13)
     np.testing.assert_allclose(result.series_of("capability"), capabilities, rtol=1e-13)
     np.testing.assert_allclose(result.series_of("isis_strength"), strength, rtol=1e-12)

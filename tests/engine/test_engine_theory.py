@@ -216,20 +216,21 @@ def test_negative_binomial_table_matches_scipy_and_its_tail_carries_on():
 # --------------------------------------------------------------------- readiness
 
 
-def test_without_trainers_readiness_decays_exactly_exponentially_at_the_stated_rate():
-    decay, start, days = 0.0015, 0.7, 1000
+def test_without_trainers_readiness_relaxes_exactly_to_the_self_sustained_level():
+    relaxation, start, sustained, days = 0.0015, 0.7, 0.25, 1000
     scenario = quiet(
         horizon_days=days,
         forces={"f": {"base": "a", "troops": 2000, "roles": {"trainers": 0.0, "enablers": 0.3}}},
-        isf={"readiness": start, "decay_per_day": decay},
+        isf={"readiness": start, "relaxation_per_day": relaxation, "self_sustained": sustained},
     )
     readiness = simulate_trial(scenario, 0).series_of("readiness")
-    expected = start * np.exp(-decay * np.arange(days + 1))
+    expected = sustained + (start - sustained) * np.exp(-relaxation * np.arange(days + 1))
     np.testing.assert_allclose(readiness, expected, rtol=1e-11, atol=0)
+    assert readiness[-1] > sustained  # it heads to what the ISF sustain, never to zero
 
 
-def test_with_trainers_readiness_relaxes_to_the_training_equilibrium():
-    gain, half, decay, trainers = 0.004, 300.0, 0.001, 600.0
+def test_with_trainers_readiness_relaxes_to_the_equilibrium_of_training_and_self_sustained_level():
+    gain, half, relaxation, trainers, sustained = 0.004, 300.0, 0.001, 600.0, 0.1
     scenario = quiet(
         horizon_days=3000,
         forces={
@@ -243,14 +244,120 @@ def test_with_trainers_readiness_relaxes_to_the_training_equilibrium():
             "readiness": 0.2,
             "training_gain_per_day": gain,
             "trainers_half_saturation": half,
-            "decay_per_day": decay,
+            "relaxation_per_day": relaxation,
+            "self_sustained": sustained,
         },
     )
     readiness = simulate_trial(scenario, 0).series_of("readiness")
     a = gain * trainers / (trainers + half)
+    target = (relaxation * sustained + a) / (a + relaxation)
     t = np.arange(3001)
-    expected = a / (a + decay) + (0.2 - a / (a + decay)) * np.exp(-(a + decay) * t)
+    expected = target + (0.2 - target) * np.exp(-(a + relaxation) * t)
     np.testing.assert_allclose(readiness, expected, rtol=1e-10)
+
+
+def test_the_self_sustained_level_drifts_linearly_and_readiness_follows_the_moving_target():
+    # With relaxation k and a target R_s(t) = R_s + c t, the ODE dR/dt = k (R_s(t) - R)
+    # has the solution R(t) = R_s(t) - c / k + (R0 - R_s + c / k) e^{-k t}; the engine's
+    # day steps lag the drift by at most a day's worth of it.
+    k, sustained, trend_per_year, start, days = 0.004, 0.5, -0.05, 0.6, 1500
+    scenario = quiet(
+        horizon_days=days,
+        forces={"f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 0.0}}},
+        isf={
+            "readiness": start,
+            "relaxation_per_day": k,
+            "self_sustained": sustained,
+            "self_sustained_trend_per_year": trend_per_year,
+        },
+    )
+    readiness = simulate_trial(scenario, 0).series_of("readiness")
+    c = trend_per_year / 365.25
+    t = np.arange(days + 1)
+    exact = sustained + c * t - c / k + (start - sustained + c / k) * np.exp(-k * t)
+    np.testing.assert_allclose(readiness, exact, atol=abs(c) * 1.01)
+
+
+def test_trainers_in_kurdistan_count_for_the_federal_isf_at_their_weight():
+    gain, half, weight = 0.004, 300.0, 0.25
+
+    def equilibrium(region: str) -> float:
+        scenario = quiet(
+            horizon_days=5000,
+            bases={"a": {"region": region}},
+            forces={
+                "f": {
+                    "base": "a",
+                    "troops": 400,
+                    "roles": {"trainers": 1.0, "enablers": 0.0, "protection": 0.0},
+                }
+            },
+            isf={
+                "readiness": 0.0,
+                "training_gain_per_day": gain,
+                "trainers_half_saturation": half,
+                "relaxation_per_day": 0.001,
+                "self_sustained": 0.0,
+                "kurdistan_trainer_weight": weight,
+            },
+        )
+        return simulate_trial(scenario, 0).series_of("readiness")[-1]
+
+    for region, trainers in (("federal_iraq", 400.0), ("kurdistan", 100.0)):
+        a = gain * trainers / (trainers + half)
+        # From 0 towards a / (a + k), exactly: R(t) = R* (1 - exp(-(a + k) t)).
+        expected = a / (a + 0.001) * (1 - math.exp(-(a + 0.001) * 5000))
+        assert equilibrium(region) == pytest.approx(expected, rel=1e-10)
+
+
+def test_the_loss_of_enablers_is_felt_with_the_stated_lag_and_dependence_adapts_only_without_them():
+    lag, adaptation, floor, dependence, leave = 60.0, 400.0, 0.1, 0.5, 100
+    scenario = quiet(
+        horizon_days=1000,
+        forces={
+            "f": {
+                "base": "a",
+                "troops": 1000,
+                "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0},
+                "schedule": [{"at": leave, "troops": 0}],
+            }
+        },
+        isf={
+            "readiness": 0.5,
+            "self_sustained": 0.5,
+            "enabler_lag_days": lag,
+            "enabler_dependence": dependence,
+            "dependence_floor": floor,
+            "dependence_adaptation_days": adaptation,
+            "reference_enablers": 1000.0,
+        },
+    )
+    capability = simulate_trial(scenario, 0).series_of("capability")
+    assert np.all(capability[: leave + 1] == 0.5)  # full support: nothing missed, no adaptation
+    # After the exit f = 1 - exp(-t / lag) (f held for the day it starts), and
+    # D - floor shrinks by exp(-f / adaptation) a day.
+    felt, d, expected = 0.0, dependence, []
+    for _ in range(leave + 1, 1001):
+        d = floor + (d - floor) * math.exp(-felt / adaptation)
+        felt = 1.0 + (felt - 1.0) * math.exp(-1.0 / lag)
+        expected.append(0.5 * (1 - d * felt))
+    np.testing.assert_allclose(capability[leave + 1 :], expected, rtol=1e-12)
+    # The exact solution of the lag, in the continuous limit, is within a day of it.
+    t = np.arange(1, 1001 - leave)
+    assert np.all(
+        np.abs(
+            np.array(expected)
+            - 0.5 * (1 - expected_d(t, lag, adaptation, floor, dependence) * (1 - np.exp(-t / lag)))
+        )
+        < 0.5 * 0.5 / lag
+    )
+    assert capability[-1] > capability[leave + 200]  # the ISF adapt: capability recovers
+
+
+def expected_d(t: np.ndarray, lag: float, adaptation: float, floor: float, dependence: float) -> np.ndarray:
+    """D(t) for f(t) = 1 - exp(-t / lag): D - floor = (D0 - floor) exp(-(t - lag (1 - e^{-t/lag})) / adaptation)."""
+    integral = t - lag * (1 - np.exp(-t / lag))
+    return floor + (dependence - floor) * np.exp(-integral / adaptation)
 
 
 # -------------------------------------------------------------------------- ISIS
@@ -264,7 +371,7 @@ def constant_capability_isis(growth: float, isf_attrition: float, strength: floa
         isf={
             "readiness": 0.6,
             "training_gain_per_day": 0.0,
-            "decay_per_day": 0.0,
+            "relaxation_per_day": 0.0,
             "enabler_dependence": 0.3,
             "dependence_floor": 0.3,
             "reference_enablers": 1000.0,
@@ -307,9 +414,16 @@ def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
             SimpleNamespace(
                 growth_per_day=growth,
                 capacity=capacity,
+                sanctuary=0.0,
+                sanctuary_growth=0.0,
+                territory_growth=0.0,
                 isf_attrition_per_day=isf_attrition,
                 strike_attrition_per_day=0.0,
-            )
+                max_enabler_share=1.0,
+                attacks_per_fighter_at_parity_per_day=0.0,
+                tempo_elasticity=0.0,
+            ),
+            1000.0,
         )
         a, b = growth - isf_attrition, growth / capacity
         fine = integrate.solve_ivp(
@@ -317,33 +431,166 @@ def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
         )
         strength = 900.0
         for _ in range(50):
-            strength = model.step(strength, 1.0)
+            strength = model.day(strength, 1.0, 0.0)[1]
         assert strength == pytest.approx(fine.y[0][-1], rel=1e-8)
-        assert model.step(0.0, 1.0) == 0.0
+        assert model.day(0.0, 1.0, 0.0) == (0.0, 0.0)
 
 
-def test_isis_attacks_are_poisson_with_rate_proportional_to_strength():
-    per_fighter, strength, days = 0.001, 2000.0, 2000
-    scenario = quiet(
-        horizon_days=days,
-        isis={
-            "strength": strength,
+def test_sanctuary_and_territory_multiply_recruitment_as_stated():
+    parameters = SimpleNamespace(
+        growth_per_day=0.001,
+        capacity=1e9,
+        sanctuary=0.5,
+        sanctuary_growth=2.0,
+        territory_growth=3.0,
+        isf_attrition_per_day=0.0,
+        strike_attrition_per_day=0.0,
+        max_enabler_share=1.0,
+        attacks_per_fighter_at_parity_per_day=0.0,
+        tempo_elasticity=0.0,
+    )
+    model = Strength(parameters, 1000.0)
+    # g = 0.001 * (1 + 2 * 0.5 + 3 * 0.2) = 0.0026 a day; the logistic term is negligible.
+    assert model.day(1000.0, 0.0, 0.2)[1] == pytest.approx(1000.0 * math.exp(0.0026), rel=1e-6)
+    model.set_sanctuary(0.0)
+    assert model.day(1000.0, 0.0, 0.0)[1] == pytest.approx(1000.0 * math.exp(0.001), rel=1e-6)
+
+
+def test_strike_attrition_grows_with_enablers_up_to_its_cap():
+    parameters = SimpleNamespace(
+        growth_per_day=0.0,
+        capacity=1e9,
+        sanctuary=0.0,
+        sanctuary_growth=0.0,
+        territory_growth=0.0,
+        isf_attrition_per_day=0.0,
+        strike_attrition_per_day=0.001,
+        max_enabler_share=2.5,
+        attacks_per_fighter_at_parity_per_day=0.0,
+        tempo_elasticity=0.0,
+    )
+    model = Strength(parameters, 1000.0)
+    for share, effective in ((0.5, 0.5), (2.0, 2.0), (4.0, 2.5)):
+        model.set_support(share)
+        assert model.day(1000.0, 0.0, 0.0)[1] == pytest.approx(
+            1000.0 * math.exp(-0.001 * effective), rel=1e-12
+        )
+
+
+def steady_isis(days: int, **isis) -> dict:
+    """Settings that hold ISIS strength and ISF capability constant (readiness 0.5, full
+    support, no growth or attrition), so that ISIS's attack rate is constant."""
+    return {
+        "horizon_days": days,
+        "forces": {
+            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
+        },
+        "isf": {
+            "readiness": 0.5,
+            "self_sustained": 0.5,
+            "reference_enablers": 1000.0,
+            "readiness_loss_per_isis_attack": 0.0,
+        },
+        "isis": {
             "growth_per_day": 0.0,
             "isf_attrition_per_day": 0.0,
             "strike_attrition_per_day": 0.0,
-            "attacks_per_fighter_per_day": per_fighter,
+            **isis,
         },
-        isf={"readiness_loss_per_isis_attack": 0.0},
+    }
+
+
+@pytest.mark.parametrize(("elasticity", "seed"), [(0.0, 9), (0.5, 10)])
+def test_isis_attacks_are_poisson_at_the_tempo_of_the_imbalance(elasticity, seed):
+    per_fighter, strength, days, contained = 0.001, 2000.0, 2000, 16000.0
+    scenario = quiet(
+        **steady_isis(
+            days,
+            strength=strength,
+            attacks_per_fighter_at_parity_per_day=per_fighter,
+            tempo_elasticity=elasticity,
+        ),
+        collapse={"hazard_at_parity_per_day": 0.0, "contained_fighters": contained},
     )
-    result = simulate_trial(scenario, 9)
+    result = simulate_trial(scenario, seed)
     assert np.allclose(result.series_of("isis_strength"), strength)
     counts = np.histogram(result.events_of("isis_attack")["day"], bins=np.arange(days + 1))[0]
-    rate = per_fighter * strength
+    x = strength / (contained * 0.5)  # 0.25
+    rate = per_fighter * strength * x**elasticity
     assert abs(counts.mean() - rate) < Z * math.sqrt(rate / days)
     assert abs(counts.var(ddof=1) / counts.mean() - 1) < Z * math.sqrt(2 / (days - 1))
     # Times are uniform within each day.
     offsets = np.modf(result.events_of("isis_attack")["day"])[0]
     assert stats.kstest(offsets, "uniform").pvalue > 1e-4
+
+
+def test_deaths_per_isis_attack_are_negative_binomial_with_the_stated_means():
+    scenario = quiet(
+        **steady_isis(
+            1000,
+            strength=2000.0,
+            attacks_per_fighter_at_parity_per_day=0.002,
+            tempo_elasticity=0.0,
+            civilians_killed_per_attack=2.0,
+            isf_killed_per_attack=0.5,
+            deaths_dispersion=0.4,
+        )
+    )
+    result = simulate_trial(scenario, 4)
+    attacks = result.events_of("isis_attack")
+    n = len(attacks)
+    for field, mean in (("killed", 2.0), ("value", 0.5)):
+        deaths = attacks[field].astype(float)
+        sd = math.sqrt(mean + mean**2 / 0.4)
+        assert abs(deaths.mean() - mean) < Z * sd / math.sqrt(n)
+        assert deaths.var(ddof=1) == pytest.approx(sd**2, rel=0.25)
+    assert result.outcomes["civilian_deaths"] == attacks["killed"].sum()
+    assert result.outcomes["isf_deaths"] == attacks["value"].sum()
+    assert result.outcomes["killed"] == 0.0  # coalition deaths count militia attacks only
+
+
+@pytest.mark.parametrize(("syria_troops", "rate_per_year"), [(500, 2.0), (0, 12.0)])
+def test_breaks_are_poisson_at_the_rate_of_whoever_guards_the_camps(syria_troops, rate_per_year):
+    days = 4000
+    forces = {"f": {"base": "a", "troops": 1000}}
+    if syria_troops:
+        forces["s"] = {"base": "s", "troops": syria_troops}
+    scenario = quiet(
+        horizon_days=days,
+        bases={"a": {}, "s": {"region": "syria"}},
+        forces=forces,
+        isis={
+            "guarded_breakouts_per_year": 2.0,
+            "unguarded_breakouts_per_year": 12.0,
+            "breakout_fighters": 50.0,
+        },
+    )
+    breaks = simulate_trial(scenario, 3).events_of("breakout")
+    expected = rate_per_year * days / 365.25
+    assert abs(len(breaks) - expected) < Z * math.sqrt(expected)
+    assert np.all(breaks["value"] == 50.0)
+
+
+def test_a_collapse_of_the_camps_guards_is_a_break_at_once_then_the_unguarded_rate():
+    scenario = quiet(
+        horizon_days=200,
+        bases={"a": {}, "s": {"region": "syria"}},
+        forces={"f": {"base": "a", "troops": 1000}, "s": {"base": "s", "troops": 500}},
+        isis={
+            "strength": 1000.0,
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+            "guarded_breakouts_per_year": 0.0,
+            "unguarded_breakouts_per_year": 0.0,
+            "breakout_fighters": 300.0,
+            "guards_collapse": 50,
+        },
+    )
+    result = simulate_trial(scenario, 0)
+    assert result.events_of("breakout")["day"].tolist() == [50.0]
+    strength = result.series_of("isis_strength")
+    assert np.all(strength[:50] == 1000.0) and np.all(strength[50:] == 1300.0)
 
 
 # ---------------------------------------------------------------------- collapse
@@ -357,7 +604,9 @@ def test_collapse_hazard_is_the_parity_hazard_times_the_imbalance_to_the_steepne
         territory_share=0.3,
         readiness_loss=0.3,
         isis_boost=1.0,
-        territory_recovery_per_day=0.01,
+        mobilisation=0.3,
+        mobilisation_days=100.0,
+        retake_per_day=0.01,
     )
     model = Collapse(parameters, 1.0)
     assert model.hazard(500.0, 0.5) == pytest.approx(0.003, rel=1e-14)  # parity: x = 1
