@@ -59,7 +59,10 @@ def test_correlated_draws_have_the_stated_rank_correlation_and_keep_their_own_di
     assert spearman == pytest.approx(expected, abs=4 / math.sqrt(n))
     # The marginal of each is still its own distribution.
     strength = scenario.isis.strength
-    assert stats.kstest(draws["isis.strength"], lambda x: stats.norm.cdf(np.log(x / 500) / math.log(1.4))).pvalue > 1e-3
+    assert (
+        stats.kstest(draws["isis.strength"], lambda x: stats.norm.cdf(np.log(x / 500) / math.log(1.4))).pvalue
+        > 1e-3
+    )
     assert strength.median() == 500
     # Prefix-stable: the first k of n draws do not depend on n.
     fewer = draw_parameters(scenario, 100, 11)
@@ -69,7 +72,11 @@ def test_correlated_draws_have_the_stated_rank_correlation_and_keep_their_own_di
 def test_a_parameter_outside_any_correlation_keeps_its_draws_when_others_are_correlated():
     plain = draw_parameters(with_correlations(""), 500, 2)
     tied = draw_parameters(
-        with_correlations("correlations:\n  - {between: [isis.strength, militia.branching_ratio], rho: -0.5}\n"), 500, 2
+        with_correlations(
+            "correlations:\n  - {between: [isis.strength, militia.branching_ratio], rho: -0.5}\n"
+        ),
+        500,
+        2,
     )
     untouched = set(plain) - {"isis.strength", "militia.branching_ratio"}
     assert untouched and all(np.array_equal(plain[p], tied[p]) for p in untouched)
@@ -89,7 +96,10 @@ def test_the_shipped_baseline_draws_at_least_twenty_parameters_with_its_correlat
     ("text", "message"),
     [
         ("  - {between: [isis.strength, isis.nope], rho: 0.3}\n", "expected the path of a numeric parameter"),
-        ("  - {between: [isis.strength, isis.sanctuary_schedule], rho: 0.3}\n", "expected the path of a numeric"),
+        (
+            "  - {between: [isis.strength, isis.sanctuary_schedule], rho: 0.3}\n",
+            "expected the path of a numeric",
+        ),
         ("  - {between: [isis.strength, isis.strength], rho: 0.3}\n", "two different paths"),
         ("  - {between: [isis.strength, militia.branching_ratio], rho: 1.5}\n", "expected a value <= 0.95"),
         (
@@ -130,5 +140,6 @@ def test_a_correlation_with_a_parameter_fixed_by_an_override_is_inactive():
         draw_parameters(alone, 100, 1)["isis.attacks_per_fighter_at_parity_per_day"],
     )
     assert not np.array_equal(
-        paired["isis.attacks_per_fighter_at_parity_per_day"], draws["isis.attacks_per_fighter_at_parity_per_day"]
+        paired["isis.attacks_per_fighter_at_parity_per_day"],
+        draws["isis.attacks_per_fighter_at_parity_per_day"],
     )
