@@ -5,11 +5,14 @@ Three commands::
     python -m sim [run] SCENARIO.yaml [MORE.yaml ...] [options]   run (several: compare)
     python -m sim validate SCENARIO.yaml [...]                    check files, report every error
     python -m sim schema                                           print the JSON Schema
+    python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
-scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user
-error (bad scenario, bad option, unwritable output folder), 1 on an internal error,
-130 when interrupted (the finished trials are still saved).
+scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
+environment error (bad scenario, bad option, wrong or unwritable output folder, full
+disk, a run too large, an unreachable scheduler), 1 on an internal error or too many
+failed trials, 130 when interrupted by Ctrl-C and 143 by SIGTERM (the finished trials
+are saved either way, and kept in a checkpoint from which the same command resumes).
 
 Nothing here computes: every number printed comes from :mod:`sim.montecarlo`.
 """
@@ -18,17 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import re
+import shutil
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("run", "validate", "schema")
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+COMMANDS = ("run", "validate", "schema", "trial")
+CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
 TABLE_OUTCOMES = (
@@ -64,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(stop.code or 0) and EXIT_USAGE
     try:
         return args.handler(args)
+    except Terminated:
+        print("\nterminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -81,8 +88,21 @@ def _user_or_internal(error: Exception) -> int:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    if isinstance(error, UsageError):
-        print(f"error: {error}", file=sys.stderr)
+    from sim.montecarlo.ledger import LedgerMismatch
+    from sim.montecarlo.preflight import RunRefused
+
+    if isinstance(error, LedgerMismatch):
+        hint = "; run with --fresh to discard it, or choose another --out"
+        print(f"error: {_one_line(str(error))}{hint}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, (UsageError, RunRefused)):
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, OSError):  # a full disk, no permission, an unreachable scheduler ...
+        print(f"error: {_one_line(_os_message(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, MemoryError):
+        print("error: this machine ran out of memory; run fewer trials or fewer jobs", file=sys.stderr)
         return EXIT_USAGE
     from sim.montecarlo import TrialError
 
@@ -94,8 +114,33 @@ def _user_or_internal(error: Exception) -> int:
     return EXIT_INTERNAL
 
 
+def _os_message(error: OSError) -> str:
+    if error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return str(error) or type(error).__name__
+
+
+def _one_line(text: str) -> str:
+    """Text safe to print as one line: control characters (terminal escapes, line breaks) escaped."""
+    from sim.scenario.errors import printable
+
+    return printable(text)
+
+
 class UsageError(Exception):
     """A user error found by the command line itself (for example an unwritable folder)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption so that a run stops as it does on Ctrl-C."""
+
+
+_received: set[int] = set()  # signals turned into interruptions during this command
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    _received.add(signum)
+    raise Terminated
 
 
 # --------------------------------------------------------------------------- parser
@@ -145,6 +190,23 @@ def _parser() -> argparse.ArgumentParser:
         help="where trials run: local processes, or a Dask cluster (needs the dask extra)",
     )
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)")
+    run.add_argument(
+        "--max-failures",
+        type=_count,
+        default=10,
+        metavar="N",
+        help="failed trials tolerated (recorded and left out) before the run stops (default: 10)",
+    )
+    run.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the checkpoint of an earlier interrupted run instead of resuming it",
+    )
+    run.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="keep no checkpoint beside the results (saves disk space; a stopped run cannot resume)",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -161,6 +223,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema of scenario files (for editors' completion and checks).",
     )
     schema.set_defaults(handler=_schema)
+
+    trial = commands.add_parser(
+        "trial",
+        help="re-run one trial of a saved run alone (to see why it failed)",
+        description="Re-run trial INDEX of the run saved in RESULTS_FOLDER in this process, with its "
+        "seed and drawn parameters, and print its outcomes; an error shows its full traceback.",
+    )
+    trial.add_argument("folder", metavar="RESULTS_FOLDER")
+    trial.add_argument("index", type=_count, metavar="INDEX")
+    trial.set_defaults(handler=_trial)
     return parser
 
 
@@ -171,6 +243,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
     return value
 
 
@@ -222,57 +304,168 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.montecarlo import compare, run
+    from sim.montecarlo.store import folder_kind, slug
     from sim.scenario.loader import load_scenario, parse_assignments
 
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler: expected it with --backend dask, found --backend processes")
+    if args.backend == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise UsageError(
+                "--backend dask: Dask distributed is not installed (pip install 'dask[distributed]')"
+            )
     overrides = parse_assignments(args.overrides)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
-        raise UsageError(f"expected scenarios with distinct names, found {', '.join(names)}")
+        raise UsageError(f"expected scenarios with distinct names, found {', '.join(map(_one_line, names))}")
     first = scenarios[0]
-    out = Path(args.out) if args.out else Path(first.outputs.folder) / _folder_name(names)
-    _check_writable(out)
-    progress = None if not args.quiet else False
+    slugs = [slug(name) for name in names]
+    default = slugs[0] if len(slugs) == 1 else "compare-" + "-vs-".join(slugs)
+    out = Path(args.out) if args.out else Path(first.outputs.folder) / default
+    wanted = "results" if len(scenarios) == 1 else "comparison"
+    _check_writable(out, wanted, folder_kind)
+    checkpoint = out.with_name(out.name + CHECKPOINT_SUFFIX)
+    if args.fresh:
+        _discard_checkpoint(checkpoint)
     options = dict(
         trials=args.trials,
         seed=args.seed,
         jobs=args.jobs,
-        progress=progress,
+        progress=None if not args.quiet else False,
         keep_events=True if args.events else None,
         backend=args.backend,
         client=args.scheduler,
+        checkpoint=None if args.no_checkpoint else checkpoint,
+        max_failures=args.max_failures,
     )
-    fmt = args.format or first.outputs.plot_format
-    plots = not args.no_plots and first.outputs.plots
+    _received.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run_and_save(args, scenarios, out, checkpoint, options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
-    if len(scenarios) == 1:
-        results = run(first, **options)
-        results.save(out)
-        written = _save_plots("save_all", results, out, fmt) if plots else []
-        interrupted = results.interrupted
-        summary = results.summary()
-        if args.json:
-            _print_json({first.name: summary}, results, None, out)
-        elif not args.quiet:
-            _print_table(summary, results, sys.stdout)
-    else:
-        comparison = compare(scenarios, **options)
-        comparison.save(out)
-        written = _save_plots("save_comparison", comparison, out, fmt) if plots else []
-        interrupted = any(r.interrupted for r in comparison.results)
-        if args.json:
-            _print_json({r.name: r.summary() for r in comparison.results}, None, comparison, out)
-        elif not args.quiet:
-            for results in comparison.results:
-                _print_table(results.summary(), results, sys.stdout)
+
+def _run_and_save(
+    args: argparse.Namespace, scenarios: list, out: Path, checkpoint: Path, options: dict
+) -> int:
+    from sim.montecarlo import TooManyFailures, compare, run
+
+    failed: TooManyFailures | None = None
+    try:
+        done = run(scenarios[0], **options) if len(scenarios) == 1 else compare(scenarios, **options)
+    except TooManyFailures as error:
+        failed, done = error, error.results if len(scenarios) == 1 else error.comparison
+    except OSError as error:  # a full disk under the checkpoint, an unreachable scheduler ...
+        kept = any(checkpoint.rglob("*.npz")) if checkpoint.is_dir() else False
+        kept = f"; the trials finished so far are kept in {checkpoint}" if kept else ""
+        raise OSError(f"{_os_message(error)}{kept}") from None
+    every = [done] if len(scenarios) == 1 else done.results
+    interrupted = done.interrupted
+    where = _save(done, out, checkpoint)
+    print(f"results in {where}", file=sys.stderr)
+    for results in every:
+        _report_failures(results, where if len(scenarios) == 1 else None)
+    if failed is not None:
+        print(f"error: {failed}", file=sys.stderr)
+        return EXIT_INTERNAL
+    first = scenarios[0]
+    fmt = args.format or first.outputs.plot_format
+    if not args.no_plots and first.outputs.plots:
+        function = "save_all" if len(scenarios) == 1 else "save_comparison"
+        written = _save_plots(function, done, where, fmt)
+        print(f"{len(written)} figures in {where / 'plots'}", file=sys.stderr)
+    if args.json:
+        _print_json(every, done if len(scenarios) > 1 else None, where)
+    elif not args.quiet:
+        for results in every:
+            _print_table(results.summary(), results, sys.stdout)
+            if len(scenarios) > 1:
                 print()
-            _print_differences(comparison, sys.stdout)
-    where = f"results in {out}" + (f" ({len(written)} figures in {out / 'plots'})" if written else "")
-    print(where, file=sys.stderr)
+        if len(scenarios) > 1:
+            _print_differences(done, sys.stdout)
     if interrupted:
-        print("interrupted: the results hold the trials that finished", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        finished = sum(r.n_trials for r in every)
+        how = "terminated" if signal.SIGTERM in _received else "interrupted"
+        resume = f"; run the same command again to resume from {checkpoint}" if checkpoint.exists() else ""
+        print(f"{how}: the results hold the {finished:,} trials that finished{resume}", file=sys.stderr)
+        return EXIT_TERMINATED if signal.SIGTERM in _received else EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _save(done: Any, out: Path, checkpoint: Path) -> Path:
+    """Save the results: to ``out``, or beside it when ``out`` holds a complete result and
+    these are not; a complete save removes the checkpoint. Returns the folder written."""
+    from sim.montecarlo.store import INTERRUPTED_SUFFIX, holds_complete_result
+
+    where = out
+    if done.interrupted and holds_complete_result(out):
+        where = out.with_name(out.name + INTERRUPTED_SUFFIX)
+    try:
+        done.save(where)
+    except OSError as error:
+        kept = (
+            f"; the finished trials are kept in {checkpoint}: once the cause is fixed, the same command "
+            "saves them without running them again"
+            if checkpoint.is_dir()
+            else "; the finished trials are lost (no checkpoint was kept)"
+        )
+        raise OSError(f"could not save the results to {where}: {_os_message(error)}{kept}") from None
+    if not done.interrupted:
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    return where
+
+
+def _discard_checkpoint(checkpoint: Path) -> None:
+    from sim.montecarlo.ledger import MANIFEST
+
+    if not checkpoint.exists():
+        return
+    ledgers = [checkpoint, *(p for p in checkpoint.iterdir() if p.is_dir())] if checkpoint.is_dir() else []
+    if not any((p / MANIFEST).is_file() for p in ledgers):
+        raise UsageError(f"--fresh: expected {checkpoint} to be a checkpoint folder, found something else")
+    shutil.rmtree(checkpoint)
+
+
+def _report_failures(results: Any, folder: Path | None) -> None:
+    if not results.failures:
+        return
+    shown = ", ".join(str(f["index"]) for f in results.failures[:10])
+    more = " ..." if len(results.failures) > 10 else ""
+    print(
+        f"warning: {_one_line(results.name)}: {len(results.failures)} trial(s) failed and are left out "
+        f"(trials {shown}{more}; each with its reason and traceback in run.json)",
+        file=sys.stderr,
+    )
+    if folder is not None:
+        index = results.failures[0]["index"]
+        print(f"re-run one alone with: python -m sim trial {folder} {index}", file=sys.stderr)
+
+
+def _trial(args: argparse.Namespace) -> int:
+    from sim.engine import simulate_trial
+    from sim.montecarlo.seeding import draw_run_parameters, trial_scenario, trial_seed
+    from sim.montecarlo.store import read_run
+
+    try:
+        run_info, scenario = read_run(args.folder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    seed, trials = run_info["seed"], scenario.monte_carlo.trials
+    if args.index >= trials:
+        raise UsageError(f"INDEX: expected a trial from 0 to {trials - 1}, found {args.index}")
+    draws = draw_run_parameters(scenario, args.index + 1, seed)
+    result = simulate_trial(
+        trial_scenario(scenario, draws.paths, draws.values[args.index]), trial_seed(seed, args.index)
+    )
+    print(f"trial {args.index} of {_one_line(scenario.name)} (seed {seed}):")
+    for path, value in zip(draws.paths, draws.values[args.index], strict=True):
+        print(f"  param:{path} = {value:.6g}")
+    for name, value in result.outcomes.items():
+        print(f"  {name} = {float(value):.6g}")
     return EXIT_OK
 
 
@@ -285,20 +478,20 @@ def _save_plots(function: str, what: Any, out: Path, fmt: str) -> list[Path]:
     return getattr(sim.plots, function)(what, out, fmt=fmt)
 
 
-def _folder_name(names: list[str]) -> str:
-    slugs = [re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-").lower() or "scenario" for name in names]
-    return slugs[0] if len(slugs) == 1 else "compare-" + "-vs-".join(slugs)
-
-
-def _check_writable(out: Path) -> None:
+def _check_writable(out: Path, wanted: str, folder_kind: Any) -> None:
     """Fail before any trial runs if the results folder cannot be written."""
+    kind = folder_kind(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: expected a folder, found a file at {out}")
-    earlier = (out / "run.json").is_file() or (out / "comparison.json").is_file()
-    if out.is_dir() and any(out.iterdir()) and not earlier:
+    if kind == "other":
         # Only an earlier results folder is replaced; anything else is the user's.
         raise UsageError(
             f"--out: expected a new folder or an earlier results folder, found other files in {out}"
+        )
+    if kind in ("results", "comparison") and kind != wanted:
+        what = "a single run" if wanted == "results" else "a comparison"
+        raise UsageError(
+            f"--out: {out} holds a {kind} folder, which {what} does not replace; choose another folder"
         )
     parent = out.parent if str(out.parent) else Path(".")
     existing = next((p for p in (parent, *parent.parents) if p.exists()), Path("."))
@@ -309,21 +502,9 @@ def _check_writable(out: Path) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _number(value: float, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit == "probability":
-        return f"{100 * value:.1f}%"
-    magnitude = abs(value)
-    if magnitude >= 1000 or float(value).is_integer():
-        return f"{value:,.0f}"
-    if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
-
-
 def _rows(summary: Any) -> list[tuple[str, ...]]:
     from sim.engine.outcomes import describe
+    from sim.montecarlo.results import format_number as _number
 
     names = [n for n in TABLE_OUTCOMES if n in summary.index]
     names += [n for n in summary.index if n.startswith("rule:")]
@@ -355,8 +536,9 @@ def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
     rows = _rows(summary)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     seconds = results.timings.get("wall_seconds", float("nan"))
+    failed = f" ({len(results.failures)} failed, left out)" if results.failures else ""
     print(
-        f"{results.name}: {results.n_trials} trials, seed {results.seed}, "
+        f"{_one_line(results.name)}: {results.n_trials} trials{failed}, seed {results.seed}, "
         f"{results.scenario.days} days from {results.scenario.start} ({seconds:.1f} s)",
         file=stream,
     )
@@ -368,23 +550,26 @@ def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
 
 
 def _print_differences(comparison: Any, stream: TextIO) -> None:
+    from sim.montecarlo.results import format_number as _number
+
     table = comparison.differences()
     keep = table[table["outcome"].isin(TABLE_OUTCOMES) & table["mean_diff"].notna()]
-    base = comparison.names[0]
+    base = _one_line(comparison.names[0])
     print(f"Paired differences against {base} (same seed, same trials):", file=stream)
-    width = max(len(s) for s in keep["scenario"]) if len(keep) else 8
+    width = max(len(_one_line(s)) for s in keep["scenario"]) if len(keep) else 8
     for _, row in keep.iterrows():
         print(
-            f"  {row['scenario']:<{width}}  {row['outcome']:<20} {_number(row['mean_diff']):>10}"
+            f"  {_one_line(row['scenario']):<{width}}  {row['outcome']:<20} {_number(row['mean_diff']):>10}"
             f"  ({_number(row['ci_low'])} to {_number(row['ci_high'])})",
             file=stream,
         )
 
 
-def _print_json(summaries: dict[str, Any], results: Any, comparison: Any, out: Path) -> None:
+def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     payload: dict[str, Any] = {
         "results_folder": str(out),
-        "scenarios": {name: _records(summary) for name, summary in summaries.items()},
+        "scenarios": {r.name: _records(r.summary()) for r in every},
+        "failed_trials": {r.name: [f["index"] for f in r.failures] for r in every},
     }
     if comparison is not None:
         payload["differences"] = json.loads(comparison.differences().to_json(orient="records"))

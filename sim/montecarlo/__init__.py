@@ -7,7 +7,9 @@
 - :mod:`~sim.montecarlo.results` :class:`Results` and :class:`Comparison`
 - :mod:`~sim.montecarlo.stats` confidence intervals, Wilson, Kaplan-Meier, paired differences
 - :mod:`~sim.montecarlo.events` event logs as a DataFrame
-- :mod:`~sim.montecarlo.store` results folders (atomic save, :func:`load_results`)
+- :mod:`~sim.montecarlo.store` results folders (atomic save, checked reading)
+- :mod:`~sim.montecarlo.ledger` checkpoints: finished work units and failures, kept as they finish
+- :mod:`~sim.montecarlo.preflight` what is refused before the first trial
 
 Example::
 
@@ -28,18 +30,32 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "Comparison": "sim.montecarlo.results",
     "Results": "sim.montecarlo.results",
+    "Ledger": "sim.montecarlo.ledger",
+    "RunRefused": "sim.montecarlo.preflight",
+    "TooManyFailures": "sim.montecarlo.runner",
     "TrialError": "sim.montecarlo.worker",
     "compare": "sim.montecarlo.runner",
-    "load_results": "sim.montecarlo.store",
+    "load_results": "sim.montecarlo.results",
     "run": "sim.montecarlo.runner",
 }
 
-__all__ = ["Comparison", "Results", "TrialError", "compare", "load_results", "run"]
+__all__ = [
+    "Comparison",
+    "Ledger",
+    "Results",
+    "RunRefused",
+    "TooManyFailures",
+    "TrialError",
+    "compare",
+    "load_results",
+    "run",
+]
 
 if TYPE_CHECKING:
-    from sim.montecarlo.results import Comparison, Results
-    from sim.montecarlo.runner import compare, run
-    from sim.montecarlo.store import load_results
+    from sim.montecarlo.ledger import Ledger
+    from sim.montecarlo.preflight import RunRefused
+    from sim.montecarlo.results import Comparison, Results, load_results
+    from sim.montecarlo.runner import TooManyFailures, compare, run
     from sim.montecarlo.worker import TrialError
 
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.outcomes import describe
-from sim.montecarlo import stats
-from sim.montecarlo.events import events_frame
+from sim.montecarlo import stats, store
+from sim.montecarlo.events import events_frame, normalise_events
 
 PARAM_PREFIX = "param:"
 NOT_OUTCOMES = ("n_events",)
@@ -53,8 +53,11 @@ class Results:
             ``param:<dotted path>`` (drawn values), every scalar outcome, ``n_events``.
         events: event logs of the kept trials (see :mod:`sim.montecarlo.events`).
         events_kept_for: trials whose events are in ``events``.
-        interrupted: True when the run was stopped by Ctrl-C; ``trials`` then holds the
-            trials that finished, which need not be the first ones.
+        interrupted: True when the run was stopped (Ctrl-C, SIGTERM, too many failures);
+            ``trials`` then holds the trials that finished, which need not be the first ones.
+        failures: one record per failed trial, left out of ``trials``: ``index``, ``seed``,
+            ``parameters`` (the trial's drawn values by dotted path), ``reason``, ``traceback``.
+            Re-run one alone with ``python -m sim trial FOLDER INDEX``.
         timings: ``wall_seconds``, ``trials_per_second``, ``jobs``, ``backend``, ``chunk_size``.
     """
 
@@ -68,6 +71,7 @@ class Results:
         events_kept_for: Sequence[int] = (),
         interrupted: bool = False,
         timings: dict | None = None,
+        failures: Sequence[Mapping[str, Any]] = (),
     ):
         """Assemble results.
 
@@ -95,6 +99,7 @@ class Results:
         self.events_kept_for = [int(i) for i in events_kept_for]
         self.interrupted = bool(interrupted)
         self.timings = dict(timings or {})
+        self.failures = [dict(f) for f in failures]
         self._summary: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------- series
@@ -193,12 +198,11 @@ class Results:
 
         See :func:`sim.montecarlo.store.save_results` for the files written.
         """
-        from sim.montecarlo.store import save_results
-
-        return save_results(self, folder)
+        return store.save_results(self, folder)
 
     def __repr__(self) -> str:
         state = ", interrupted" if self.interrupted else ""
+        state += f", {len(self.failures)} failed" if self.failures else ""
         return f"<Results {self.name!r}: {self.n_trials} trials, seed {self.seed}, {len(self.dates) - 1} days{state}>"
 
     def _repr_html_(self) -> str:
@@ -214,6 +218,8 @@ class Results:
             if self.interrupted
             else ""
         )
+        if self.failures:
+            warning += f"<p><strong>{len(self.failures)} trials failed</strong> and are left out.</p>"
         return (
             f"<div><h4>Results: {html.escape(self.name)}</h4><p>{html.escape(facts)}</p>{warning}"
             f"{_summary_html(self.summary())}</div>"
@@ -223,14 +229,15 @@ class Results:
 def _summary_html(summary: pd.DataFrame) -> str:
     table = pd.DataFrame(
         {
-            "mean": summary["mean"].map(_number),
+            "mean": summary["mean"].map(format_number),
             "95% CI": [
-                f"{_number(a)} to {_number(b)}"
+                f"{format_number(a)} to {format_number(b)}"
                 for a, b in zip(summary["ci_low"], summary["ci_high"], strict=True)
             ],
-            "median": summary["median"].map(_number),
+            "median": summary["median"].map(format_number),
             "5-95%": [
-                f"{_number(a)} to {_number(b)}" for a, b in zip(summary["p5"], summary["p95"], strict=True)
+                f"{format_number(a)} to {format_number(b)}"
+                for a, b in zip(summary["p5"], summary["p95"], strict=True)
             ],
             "n": summary["n"],
             "unit": summary["unit"],
@@ -240,12 +247,19 @@ def _summary_html(summary: pd.DataFrame) -> str:
     return table.to_html(escape=True, border=0)
 
 
-def _number(value: float) -> str:
-    if not np.isfinite(value):
+def format_number(value: float | None, unit: str = "") -> str:
+    """A number as tables print it: ``-`` when missing, a percentage for a probability,
+    whole numbers with thousands separators, three significant digits below 10."""
+    if value is None or not np.isfinite(value):
         return "-"
-    if value != 0 and abs(value) < 0.01:
-        return f"{value:.2g}"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if unit == "probability":
+        return f"{100 * value:.1f}%"
+    magnitude = abs(value)
+    if magnitude >= 1000 or float(value).is_integer():
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 class Comparison:
@@ -329,9 +343,7 @@ class Comparison:
 
         See :func:`sim.montecarlo.store.save_comparison`.
         """
-        from sim.montecarlo.store import save_comparison
-
-        return save_comparison(self, folder)
+        return store.save_comparison(self, folder)
 
     def __repr__(self) -> str:
         return f"<Comparison of {', '.join(map(repr, self.names))}: {self.results[0].n_trials} trials>"
@@ -341,7 +353,7 @@ class Comparison:
         first = self.results[0]
         facts = f"{first.n_trials:,} trials each · seed {first.seed} · paired differences from {first.name}"
         summary = self.summary()
-        means = summary[self.names].map(_number)
+        means = summary[self.names].map(format_number)
         means["unit"] = summary["unit"]
         differences = self.differences()
         if len(differences):
@@ -349,9 +361,9 @@ class Comparison:
                 {
                     "scenario": differences["scenario"],
                     "outcome": differences["outcome"],
-                    "difference": differences["mean_diff"].map(_number),
+                    "difference": differences["mean_diff"].map(format_number),
                     "95% CI": [
-                        f"{_number(a)} to {_number(b)}"
+                        f"{format_number(a)} to {format_number(b)}"
                         for a, b in zip(differences["ci_low"], differences["ci_high"], strict=True)
                     ],
                 }
@@ -371,3 +383,34 @@ def _union_in_order(indexes: Any) -> list[str]:
     for index in indexes:
         seen.update(dict.fromkeys(index))
     return list(seen)
+
+
+def load_results(folder: str | os.PathLike[str]) -> Results:
+    """Read a results folder written by :meth:`Results.save` back into :class:`Results`.
+
+    The trials table, the series arrays and the summary equal those saved. The folder
+    is checked against its ``run.json`` first (files present, their checksums, counts,
+    seed, flags), and the scenario is validated again.
+
+    Raises:
+        FileNotFoundError: ``folder`` or one of its files is missing.
+        ValueError: ``folder`` is not a results folder this version can read, or was
+            changed or damaged after it was saved.
+    """
+    parts = store.read_results(folder)
+    scenario, trials, series = parts["scenario"], parts["trials"], parts["series"]
+    events = parts["events"]
+    try:
+        return Results(
+            scenario,
+            parts["seed"],
+            trials,
+            series,
+            events=normalise_events(events, scenario) if events is not None else None,
+            events_kept_for=parts["events_kept_for"],
+            interrupted=parts["interrupted"],
+            timings=parts["timings"],
+            failures=parts["failures"],
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise ValueError(f"{folder}: the saved files do not fit together ({error})") from None

@@ -2,28 +2,61 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.engine import SERIES, simulate_trial
-from sim.montecarlo import executors
+from sim.montecarlo import executors, preflight
 from sim.montecarlo.events import events_frame
+from sim.montecarlo.ledger import Ledger
 from sim.montecarlo.results import PARAM_PREFIX, Comparison, Results
 from sim.montecarlo.seeding import draw_run_parameters
-from sim.montecarlo.worker import ChunkOutput, Simulate
+from sim.montecarlo.store import slug
+from sim.montecarlo.worker import ChunkOutput, Simulate, TrialError
 from sim.scenario.schema import MAX_TRIALS, MonteCarlo, Scenario
 
 DEFAULT_KEPT_EVENTS = 20  # trials whose event logs are kept unless asked otherwise
-MEMORY_SHARE = 0.8  # a run may plan to use at most this share of physical memory for its series
+DEFAULT_MAX_FAILURES = 10  # failed trials a run tolerates before it stops
 
 ScenarioLike = Scenario | str | os.PathLike
+
+
+class TooManyFailures(TrialError):
+    """More trials failed than the run tolerates; the run stopped.
+
+    Attributes:
+        results: the trials that finished before the run stopped (``interrupted`` is set),
+            with every failure in ``results.failures``.
+        comparison: from :func:`compare` only: the runs so far, this one last.
+        index, seed, reason: those of the first failure.
+    """
+
+    comparison: Comparison | None = None
+
+    def __init__(self, results: Results, max_failures: int):
+        first = results.failures[0]
+        self.results = results
+        super().__init__(first["index"], first["seed"], first["reason"])
+        self.args = (
+            f"{len(results.failures)} trials failed, more than the {max_failures} tolerated; the run stopped "
+            f"with {results.n_trials} trials finished. The first: {self.args[0]}",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TrialError, (self.index, self.seed, self.reason))
+
+
+class _Stop(Exception):
+    """Raised by the collector to stop the executors: too many failures."""
 
 
 def run(
@@ -35,6 +68,8 @@ def run(
     keep_events: bool | int | None = None,
     backend: str = "processes",
     client: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
 ) -> Results:
     """Run ``trials`` trials of a scenario and collect them.
 
@@ -45,7 +80,7 @@ def run(
             always gets the same parameters and random numbers for a given seed (see
             :mod:`sim.montecarlo.seeding`), whatever ``trials``, ``jobs`` or ``backend``.
         jobs: worker processes; ``None`` uses every core this process may use, 1 runs
-            in this process.
+            in this process. More than the cores is refused.
         progress: show a progress bar on stderr (a widget in Jupyter); ``None`` shows it
             only when stderr is a terminal.
         keep_events: event logs to keep: ``True`` every trial's, ``False`` none, an
@@ -55,16 +90,39 @@ def run(
             ``client``, or a local cluster of ``jobs`` workers created for the run).
         client: for ``backend="dask"``, a ``dask.distributed.Client`` or a scheduler
             address (``"tcp://host:8786"``); ``None`` creates a local cluster for the run.
+        checkpoint: a folder where every finished chunk of trials and every failure is
+            kept as the run goes (see :mod:`sim.montecarlo.ledger`). If it holds the
+            checkpoint of this same run (scenario, seed, trials, code), the run resumes:
+            finished trials are read back, not run again, and the results are the same
+            bits as an uninterrupted run's. ``None``: nothing is written.
+        max_failures: failed trials tolerated; each is recorded in ``results.failures``
+            and left out of the results. One more stops the run.
 
     Returns:
-        The :class:`Results`. Ctrl-C stops the workers and returns the trials finished
-        so far, with ``interrupted=True``.
+        The :class:`Results`. Ctrl-C (or SIGTERM, when the caller turns it into
+        ``KeyboardInterrupt``) stops the workers and returns the trials finished so far,
+        with ``interrupted=True``.
 
     Raises:
-        TrialError: a trial raised; the message names its index and seed.
+        TooManyFailures: more than ``max_failures`` trials failed; it holds the results so far.
+        RunRefused: the run cannot be done as asked (too large for memory, dates out of
+            range, more jobs than cores, trials that would not finish, a checkpoint of
+            another run); a ``ValueError``.
         ValueError, TypeError: an argument is out of range or of the wrong type.
+        OSError: the checkpoint cannot be written, or a Dask scheduler cannot be reached.
     """
-    return run_with(scenario, trials, seed, jobs, progress, keep_events, backend, client)
+    return run_with(
+        scenario,
+        trials,
+        seed,
+        jobs,
+        progress,
+        keep_events,
+        backend,
+        client,
+        checkpoint=checkpoint,
+        max_failures=max_failures,
+    )
 
 
 def compare(
@@ -76,6 +134,8 @@ def compare(
     keep_events: bool | int | None = None,
     backend: str = "processes",
     client: Any = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
 ) -> Comparison:
     """Run several scenarios with the same seed and trial count, and compare them.
 
@@ -83,7 +143,11 @@ def compare(
     scenarios common random numbers: trial ``i`` of each draws the same values for the
     parameters and chances they share, so the paired differences of
     :meth:`Comparison.differences` isolate what the scenarios change. Ctrl-C stops
-    after the current run; the comparison then holds the runs so far.
+    after the current run; the comparison then holds the runs so far. A run with too
+    many failures raises :class:`TooManyFailures`, whose ``comparison`` holds the runs
+    so far (the last one stopped part way). With
+    ``checkpoint``, scenario ``k`` (from 1) keeps its checkpoint in the sub-folder
+    ``k-<name>``. The other arguments are those of :func:`run`.
     """
     if isinstance(scenarios, (str, os.PathLike, Scenario)) or not len(scenarios):
         raise ValueError("compare needs a list of one or more scenarios (objects or file paths)")
@@ -91,8 +155,24 @@ def compare(
     trials = loaded[0].monte_carlo.trials if trials is None else trials
     seed = loaded[0].monte_carlo.seed if seed is None else seed
     done = []
-    for scenario in loaded:
-        results = run_with(scenario, trials, seed, jobs, progress, keep_events, backend, client)
+    for position, scenario in enumerate(loaded, start=1):
+        own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
+        try:
+            results = run_with(
+                scenario,
+                trials,
+                seed,
+                jobs,
+                progress,
+                keep_events,
+                backend,
+                client,
+                checkpoint=own,
+                max_failures=max_failures,
+            )
+        except TooManyFailures as error:
+            error.comparison = Comparison([*done, error.results])
+            raise
         done.append(results)
         if results.interrupted:
             break
@@ -108,26 +188,39 @@ def run_with(
     keep_events: bool | int | None,
     backend: str,
     client: Any,
-    simulate: Simulate = simulate_trial,
+    simulate: Simulate | None = None,
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
 ) -> Results:
-    """:func:`run` with the trial function as a parameter (tests pass stand-ins)."""
+    """:func:`run` with the trial function as a parameter (tests pass stand-ins);
+    ``None`` is :func:`sim.engine.simulate_trial`."""
+    simulate = simulate_trial if simulate is None else simulate
     scenario = _scenario(scenario)
     trials = _count("trials", scenario.monte_carlo.trials if trials is None else trials, 1, MAX_TRIALS)
     seed = _count("seed", scenario.monte_carlo.seed if seed is None else seed, 0, 2**63 - 1)
-    jobs = _count("jobs", usable_cores() if jobs is None else jobs, 1, 4096)
+    jobs = _count("jobs", usable_cores() if jobs is None else jobs, 1, 1 << 20)
+    max_failures = _count("max_failures", max_failures, 0, MAX_TRIALS)
     if backend not in executors.BACKENDS:
         raise ValueError(f"expected backend 'processes' or 'dask', found {backend!r}")
-    _check_memory(scenario, trials)
     scenario = scenario.model_copy(update={"monte_carlo": MonteCarlo(trials=trials, seed=seed)})
+    _check_resources(scenario, trials, jobs, local=backend == "processes" or client is None)
+    keep_below = _kept(scenario, trials, keep_events)
     draws = draw_run_parameters(scenario, trials, seed)
-    job = executors.Job(
-        scenario, seed, draws.paths, draws.values, _kept(scenario, trials, keep_events), simulate
-    )
-    collector = _Collector(scenario, trials, progress)
+    preflight.check_workload(scenario, draws.paths, draws.values)
+    ledger = None
+    if checkpoint is not None:
+        ledger = Ledger.open(checkpoint, _fingerprint(scenario, seed, trials, keep_below))
+    collector = _Collector(scenario, trials, seed, progress, ledger, max_failures, keep_below)
+    todo = collector.resume()
+    job = executors.Job(scenario, seed, draws.paths, draws.values, keep_below, simulate, todo)
     began = time.perf_counter()
-    interrupted = False
+    interrupted = stopped = False
+    setup: dict = {"backend": "serial" if backend == "processes" and jobs == 1 else backend, "jobs": jobs}
     try:
-        if backend == "dask":
+        if not len(todo):
+            collector.start()
+        elif backend == "dask":
             setup = executors.run_dask(job, jobs, client, collector.add, collector.start)
         elif jobs == 1:
             setup = executors.run_serial(job, collector.add, collector.start)
@@ -135,16 +228,46 @@ def run_with(
             setup = executors.run_processes(job, jobs, collector.add, collector.start)
     except KeyboardInterrupt:
         interrupted = True
-        setup = {"backend": "serial" if backend == "processes" and jobs == 1 else backend, "jobs": jobs}
+    except _Stop:
+        interrupted = stopped = True
     finally:
         collector.close()
     wall = time.perf_counter() - began
     timings = {
         "wall_seconds": wall,
-        "trials_per_second": collector.finished / wall if wall > 0 else math.nan,
+        "trials_per_second": (collector.finished - collector.resumed) / wall if wall > 0 else math.nan,
         **setup,
     }
-    return collector.results(draws.paths, draws.values, seed, interrupted, timings)
+    if collector.resumed:
+        timings["resumed_trials"] = collector.resumed
+    results = collector.results(draws.paths, draws.values, interrupted, timings)
+    if stopped:
+        raise TooManyFailures(results, max_failures)
+    return results
+
+
+def _check_resources(scenario: Scenario, trials: int, jobs: int, local: bool) -> None:
+    """The pre-flight checks that need no draws; ``local``: workers on this machine."""
+    preflight.check_dates(scenario)
+    if local:
+        preflight.check_jobs(jobs, usable_cores())
+    preflight.check_memory(
+        series_bytes(scenario, trials) + (preflight.WORKER_BYTES * jobs if local and jobs > 1 else 0),
+        f"{trials:,} trials of {scenario.days:,} days with {jobs} worker(s)",
+    )
+
+
+def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) -> dict[str, Any]:
+    """What makes a run's chunks what they are (the ledger adds the code and format versions)."""
+    text = scenario.model_dump_json(by_alias=True)
+    return {
+        "kind": "monte_carlo_run",
+        "scenario": scenario.name,
+        "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "seed": seed,
+        "trials": trials,
+        "events_kept_below": keep_below,
+    }
 
 
 def usable_cores() -> int:
@@ -177,42 +300,41 @@ def series_bytes(scenario: Scenario, trials: int) -> int:
     return trials * (len(scenario.forces) + len(SERIES)) * (scenario.days + 1) * 4
 
 
-def _check_memory(scenario: Scenario, trials: int) -> None:
-    """Refuse a run whose series could not fit in this machine's memory, before it starts."""
-    try:
-        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):  # not a POSIX system: no check
-        return
-    needed = series_bytes(scenario, trials)
-    if needed > MEMORY_SHARE * physical:
-        raise ValueError(
-            f"trials: {trials:,} trials of {scenario.days:,} days would hold up to {needed / 2**30:.1f} GB of "
-            f"daily series, more than {MEMORY_SHARE:.0%} of this machine's {physical / 2**30:.1f} GB; "
-            "run fewer trials or a shorter horizon"
-        )
-
-
 def _kept(scenario: Scenario, trials: int, keep_events: bool | int | None) -> int:
     """Keep the event logs of trials with an index below the returned number."""
     if keep_events is None:
         return trials if scenario.outputs.keep_events else min(DEFAULT_KEPT_EVENTS, trials)
     if isinstance(keep_events, bool):
         return trials if keep_events else 0
-    return _count("keep_events", keep_events, 0, 2**62)
+    return min(trials, _count("keep_events", keep_events, 0, 2**62))
 
 
 class _Collector:
-    """Puts finished chunks in their place in preallocated arrays, and shows progress.
+    """Puts finished chunks in their place in preallocated arrays, keeps them in the
+    checkpoint (if any), counts failures, and shows progress.
 
     A daily series that is the same in every trial so far (troops under a calendar
     schedule, for instance) is kept as one row; its per-trial array is allocated only
     when a trial differs. This keeps large runs of fixed schedules small in memory.
     """
 
-    def __init__(self, scenario: Scenario, trials: int, progress: bool | None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        trials: int,
+        seed: int,
+        progress: bool | None,
+        ledger: Ledger | None,
+        max_failures: int,
+        keep_below: int,
+    ):
         self.scenario = scenario
         self.trials = trials
+        self.seed = seed
         self.progress = sys.stderr.isatty() if progress is None else bool(progress)
+        self.ledger = ledger
+        self.max_failures = max_failures
+        self.keep_below = keep_below
         self.bar: Any = None
         self.done = np.zeros(trials, dtype=bool)
         self.n_events = np.zeros(trials, dtype=np.int64)
@@ -222,10 +344,25 @@ class _Collector:
         self.shared: list[np.ndarray] = []  # per series: the row every trial so far had
         self.series: list[np.ndarray | None] = []  # per series: (trials, days + 1), once trials differ
         self.events: dict[int, np.ndarray] = {}
+        self.failures: dict[int, dict[str, Any]] = {}
+        self.resumed = 0
+        self.memory_checked = False
 
     @property
     def finished(self) -> int:
         return int(self.done.sum())
+
+    def resume(self) -> np.ndarray:
+        """Take in what the checkpoint holds; return the trials still to run."""
+        if self.ledger is not None and self.ledger.resumed:
+            for record in self.ledger.failures():
+                self.failures.setdefault(int(record["index"]), record)
+            for _, arrays in self.ledger:
+                self._place(ChunkOutput.from_arrays(arrays))
+            self.resumed = self.finished
+        failed = np.zeros(self.trials, dtype=bool)
+        failed[list(self.failures)] = True
+        return np.flatnonzero(~self.done & ~failed)
 
     def start(self) -> None:
         """Called once the workers are running (so no thread of ours is forked into them)."""
@@ -233,11 +370,32 @@ class _Collector:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(
-                total=self.trials, desc=self.scenario.name, unit="trial", file=sys.stderr, dynamic_ncols=True
+                total=self.trials,
+                initial=self.finished + len(self.failures),
+                desc=self.scenario.name,
+                unit="trial",
+                file=sys.stderr,
+                dynamic_ncols=True,
             )
 
     def add(self, output: ChunkOutput) -> None:
-        """Store a finished chunk (any order)."""
+        """Keep a finished chunk (any order): in the checkpoint first, then in memory."""
+        if self.ledger is not None:
+            for record in output.failures:
+                self.ledger.failed(**record)
+            if output.count:
+                self.ledger.write(output.unit, output.to_arrays())
+        for record in output.failures:
+            self.failures.setdefault(record["index"], record)
+        self._place(output)
+        if not self.memory_checked and output.count:
+            self._check_memory(output)
+        if self.bar is not None:
+            self.bar.update(output.count + len(output.failures))
+        if len(self.failures) > self.max_failures:
+            raise _Stop
+
+    def _place(self, output: ChunkOutput) -> None:
         if output.count == 0:
             return
         if self.outcomes is None:
@@ -248,7 +406,7 @@ class _Collector:
             self.series = [None] * len(self.shared)
         elif output.outcome_names != self.outcome_names or output.series_names != self.series_names:
             raise RuntimeError("chunks of one run returned different outcomes or series")
-        rows = slice(output.start, output.start + output.count)
+        rows = output.index
         self.outcomes[rows] = output.outcomes
         for k, block in enumerate(output.series):
             if self.series[k] is None:
@@ -262,16 +420,24 @@ class _Collector:
         self.n_events[rows] = output.n_events
         self.done[rows] = True
         self.events.update(output.events)
-        if self.bar is not None:
-            self.bar.update(output.count)
+
+    def _check_memory(self, output: ChunkOutput) -> None:
+        """Once the first chunk shows how large a trial's event log is, refuse a run
+        whose kept logs and series would not fit in memory (before it gets there)."""
+        self.memory_checked = True
+        logs = [log.nbytes for log in output.events.values()]
+        per_log = sum(logs) / len(logs) if logs else 0.0
+        needed = series_bytes(self.scenario, self.trials) + int(per_log * self.keep_below)
+        preflight.check_memory(
+            needed,
+            f"{self.trials:,} trials with {self.keep_below:,} event logs of about {per_log / 1e3:,.0f} kB",
+        )
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
-    def results(
-        self, paths: tuple[str, ...], draws: np.ndarray, seed: int, interrupted: bool, timings: dict
-    ) -> Results:
+    def results(self, paths: tuple[str, ...], draws: np.ndarray, interrupted: bool, timings: dict) -> Results:
         """The collected trials as :class:`Results` (only the finished ones)."""
         everything = bool(self.done.all())
         index = np.flatnonzero(self.done)
@@ -295,11 +461,12 @@ class _Collector:
         trials = pd.DataFrame(columns, index=pd.Index(index.astype(np.int64), name="trial"))
         return Results(
             self.scenario,
-            seed,
+            self.seed,
             trials,
             series,
             events=events_frame(self.events, self.scenario),
             events_kept_for=sorted(self.events),
             interrupted=interrupted,
             timings=timings,
+            failures=[self.failures[i] for i in sorted(self.failures)],
         )

@@ -12,8 +12,10 @@ resolved first; the child is then merged onto it:
   or return a parameter to its default).
 
 Every value keeps the mark of the file it came from, so an error in an inherited
-value points into the parent. Cycles, missing parents and chains longer than
-:data:`MAX_CHAIN` are errors naming the chain.
+value points into the parent. Cycles, missing parents, chains longer than
+:data:`MAX_CHAIN` and parents not named ``.yaml`` or ``.yml`` (a scenario must not be
+able to make the tool read ``/etc/passwd`` and print its lines back as problems) are
+errors naming the chain.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from sim.scenario.yaml_source import Document, Path_, read_file
 
 MAX_CHAIN = 16
 """Most files in one chain of ``extends``."""
+YAML_SUFFIXES = (".yaml", ".yml")
+"""What a file that is extended must be named (after following symbolic links too)."""
 
 
 def resolve_extends(document: Document, base_dir: str | os.PathLike[str] | None) -> Document:
@@ -68,6 +72,9 @@ def _resolve(document: Document, folder: str, chain: list[Path], names: list[str
         raise fail(f"expected at most {MAX_CHAIN} files in a chain of 'extends', found more")
     if not _exists(real):
         raise fail(f"expected an existing scenario file to extend, found no file at {shown}")
+    if not real.is_dir() and not (_is_yaml_name(Path(shown)) and _is_yaml_name(real)):
+        # Reading any other file would print its lines back as "problems" (/etc/passwd ...).
+        raise fail(f"expected a YAML scenario file (.yaml or .yml) to extend, found {shown}")
     try:
         parent = read_file(shown)
     except ScenarioError as error:
@@ -77,6 +84,10 @@ def _resolve(document: Document, folder: str, chain: list[Path], names: list[str
         raise ScenarioError([*document.problems, note, *error.problems]) from None
     parent = _resolve(parent, os.path.dirname(shown), [*chain, real], [*names, shown])
     return merge(parent, document)
+
+
+def _is_yaml_name(path: Path) -> bool:
+    return path.suffix.lower() in YAML_SUFFIXES
 
 
 def _exists(path: Path) -> bool:

@@ -15,6 +15,7 @@ else is raised for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -48,6 +49,22 @@ Overrides = Mapping[str, Any] | Iterable[str] | None
 
 MAX_PROBLEMS = 100
 """Most problems listed for one scenario; the rest are counted in a last line."""
+
+FIRST_DAY = dt.date(1677, 9, 22)
+LAST_DAY = dt.date(2262, 4, 11)
+"""The whole days pandas timestamps (nanoseconds since 1970 in 64 bits) can hold: results
+are indexed by date, so every day of a run must fall between them."""
+
+
+def calendar_problem(scenario: Scenario) -> str | None:
+    """Why the scenario's days cannot all be dated (the message of a problem at ``start``), or ``None``."""
+    start, days = scenario.start, scenario.days
+    if FIRST_DAY <= start and (LAST_DAY - start).days >= days:
+        return None
+    return (
+        f"expected the run's {days:,} days to fall between {FIRST_DAY} and {LAST_DAY} "
+        f"(the dates results are indexed by), found a start on {start}"
+    )
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None, **kw: Any) -> Scenario:
@@ -112,6 +129,10 @@ def _finish(document: Document, overrides: Mapping[str, Any]) -> Scenario:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as error:
         problems += explain(error, document)
+    if scenario is not None:
+        reason = calendar_problem(scenario)
+        if reason is not None:
+            problems.append(Problem.at(document.mark(("start",)), "start", reason))
     if problems or scenario is None:
         raise ScenarioError(_in_reading_order(problems, document.source))
     return scenario

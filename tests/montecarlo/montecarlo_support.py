@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
@@ -74,4 +76,25 @@ class SlowTrial:
 
     def __call__(self, scenario: Scenario, seed: np.random.SeedSequence):
         time.sleep(self.seconds)
+        return simulate_trial(scenario, seed)
+
+
+class KillingTrial:
+    """A trial function whose trial ``index`` kills the process running it with SIGKILL
+    (as a crash in native code or the out-of-memory killer would); the engine's trial otherwise.
+
+    With ``once`` (a file path), only the first attempt kills: the file marks that it happened,
+    as when a worker is killed from outside rather than by its trial.
+    """
+
+    def __init__(self, index: int, once: str | None = None):
+        self.index = index
+        self.once = once
+
+    def __call__(self, scenario: Scenario, seed: np.random.SeedSequence):
+        if seed.spawn_key == (self.index,):
+            if self.once is None or not os.path.exists(self.once):
+                if self.once is not None:
+                    open(self.once, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
         return simulate_trial(scenario, seed)

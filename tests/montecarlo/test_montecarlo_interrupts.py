@@ -1,4 +1,4 @@
-"""A failing trial names itself; Ctrl-C stops a run and keeps the finished trials."""
+"""A failing trial is recorded and the run goes on; too many stop it; Ctrl-C keeps the finished trials."""
 
 from __future__ import annotations
 
@@ -16,27 +16,55 @@ import pandas as pd
 import pytest
 from montecarlo_support import FailingTrial, small_scenario
 
-from sim.montecarlo import TrialError, run
+from sim.montecarlo import TooManyFailures, TrialError, run
 from sim.montecarlo.runner import run_with
 
 HERE = Path(__file__).parent
 
 
-def run_failing(trials: int, jobs: int, index: int, error: BaseException):
+def run_failing(trials: int, jobs: int, index: int, error: BaseException, max_failures: int = 10):
     return run_with(
-        small_scenario(), trials, 5, jobs, False, None, "processes", None, FailingTrial(index, error)
+        small_scenario(),
+        trials,
+        5,
+        jobs,
+        False,
+        None,
+        "processes",
+        None,
+        FailingTrial(index, error),
+        max_failures=max_failures,
     )
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_failing_trial_raises_trial_error_naming_its_index_and_seed(jobs):
-    with pytest.raises(TrialError) as caught:
-        run_failing(20, jobs, 13, ValueError("negative troops"))
+def test_a_failing_trial_is_recorded_with_its_draws_and_traceback_and_the_run_goes_on(jobs):
+    results = run_failing(20, jobs, 13, ValueError("negative troops"))
+    assert not results.interrupted
+    assert results.n_trials == 19 and 13 not in results.trials.index
+    (failure,) = results.failures
+    assert (failure["index"], failure["seed"]) == (13, 5)
+    assert "negative troops" in failure["reason"] and "ValueError" in failure["traceback"]
+    full = run(small_scenario(), trials=20, seed=5, jobs=1, progress=False)
+    drawn = {c.removeprefix("param:"): v for c, v in full.trials.loc[13].items() if c.startswith("param:")}
+    assert failure["parameters"] == drawn
+    pd.testing.assert_frame_equal(results.trials, full.trials.drop(index=13))
+    np.testing.assert_array_equal(results.series("troops"), np.delete(full.series("troops"), 13, axis=0))
+    assert "1 failed" in repr(results) and "failed" in results._repr_html_()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_more_failures_than_tolerated_stop_the_run_naming_the_trial_and_keeping_the_rest(jobs):
+    with pytest.raises(TooManyFailures) as caught:
+        run_failing(20, jobs, 13, ValueError("negative troops"), max_failures=0)
     error = caught.value
-    assert (error.index, error.seed) == (13, 5)
+    assert isinstance(error, TrialError) and (error.index, error.seed) == (13, 5)
     message = str(error)
-    assert "trial 13" in message and "seed 5" in message and "negative troops" in message
+    assert "1 trials failed, more than the 0 tolerated" in message
+    assert "trial 13" in message and "negative troops" in message
     assert "SeedSequence(5, spawn_key=(13,))" in message
+    assert error.results.interrupted and 13 not in error.results.trials.index
+    assert [f["index"] for f in error.results.failures] == [13]
 
 
 def test_ctrl_c_in_a_serial_run_keeps_the_trials_finished_before_it():
