@@ -125,7 +125,8 @@ class Normal(_Dist):
 
 
 class LogNormal(_Dist):
-    """Log-normal given by its median and its spread (the geometric standard deviation).
+    """Log-normal given by its median and its spread (the geometric standard deviation),
+    optionally clipped to [low, high] like ``normal``.
 
     About 68% of draws fall between ``median / spread`` and ``median * spread``, and
     about 95% between ``median / spread**2`` and ``median * spread**2``.
@@ -134,25 +135,39 @@ class LogNormal(_Dist):
     dist: Literal["lognormal"]
     median_: float = Field(gt=0, alias="median")
     spread: float = Field(ge=1)
+    low: float | None = None
+    high: float | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogNormal:
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"lognormal clipping needs low <= high, found low={self.low}, high={self.high}")
+        return self
 
     def support(self) -> tuple[float, float]:
         if self.spread == 1:
             return (self.median_, self.median_)
         # Open at zero: every draw is positive (the smallest float stands for "just above 0").
-        return (math.ulp(0.0), math.inf)
+        low = math.ulp(0.0) if self.low is None else max(self.low, math.ulp(0.0))
+        return (low, math.inf if self.high is None else self.high)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.median_ * np.exp(math.log(self.spread) * rng.standard_normal(n))
+        return self._clip(self.median_ * np.exp(math.log(self.spread) * rng.standard_normal(n)))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import ndtri
 
-        return self.median_ * np.exp(math.log(self.spread) * ndtri(np.asarray(u, dtype=float)))
+        return self._clip(self.median_ * np.exp(math.log(self.spread) * ndtri(np.asarray(u, dtype=float))))
+
+    def _clip(self, draws: np.ndarray) -> np.ndarray:
+        if self.low is not None or self.high is not None:
+            np.clip(draws, self.low, self.high, out=draws)
+        return draws
 
     def median(self) -> float:
-        return self.median_
+        return float(np.clip(self.median_, self.low, self.high))
 
 
 class Triangular(_Dist):

@@ -92,7 +92,8 @@ def _range_check(low: float | None, high: float | None, strict_low: bool, strict
         if high is not None and (hi > high or (strict_high and hi >= high)):
             bound = "<" if strict_high else "<="
             found = f"{hi}" if plain else f"one that can be {hi}"
-            raise ValueError(f"expected a {what} {bound} {high}, found {found}")
+            hint = f" (give it high: {high:g} to clip its draws)" if not plain and math.isinf(hi) else ""
+            raise ValueError(f"expected a {what} {bound} {high}, found {found}{hint}")
         return float(value) if plain else value
 
     check.range = (low, high, strict_low, strict_high)  # read by the generated reference
@@ -117,6 +118,19 @@ def Param(
 Probability = Param(0.0, 1.0)
 NonNegative = Param(0.0)
 Positive = Param(0.0, strict_low=True)
+
+# Bounds that keep a trial finite in time and memory. Each is far beyond any value the
+# record supports, and below what the engine was measured to handle in a few seconds a
+# trial (docs/reliability.md, "Values that pass validation"); beyond them a trial's
+# events (attacks, breaks, casualty tables) grow without useful meaning.
+Troops = Param(0.0, 1e6)  # 1e11 troops: 1.25 million militia attacks, 10 s a trial
+Fighters = Param(0.0, 1e6)  # 1e9 fighters: millions of ISIS attacks a trial
+RatePerDay = Param(0.0, 1.0)  # ISIS growth: above about 700 a day exp() overflows
+Multiplier = Param(0.0, 10.0)  # factors on ISIS's growth
+CasualtyMean = Param(0.0, 1e4)  # 1e7 a hit: 3 s to draw one hit; 1e12 never ends
+Tempo = Param(0.0, 0.1)  # ISIS attacks per fighter per day: 3 gave 20 million attacks
+BreaksPerYear = Param(0.0, 100.0)  # 1e4 a year: 7 s a trial; 1e5 ran out of memory
+TensionLevel = Param(0.0, 1e3)
 DayRef = dt.date | Param(0.0, MAX_HORIZON_DAYS)
 """A moment: a calendar date, or a day offset from the scenario's start."""
 
@@ -246,7 +260,7 @@ class Waypoint(Model):
     over ``ramp_days``.
     """
 
-    troops: NonNegative = needed("troops", "The level to reach.")
+    troops: Troops = needed("troops", "The level to reach.")
     at: DayRef | None = doc(None, "date or day", "When the move starts (calendar waypoint).")
     when: When | None = doc(None, "-", "Conditions that start the move (conditions-based).")
     not_before: DayRef | None = doc(None, "date or day", "Earliest start of a conditions-based move.")
@@ -277,7 +291,7 @@ class ForceElement(Model):
 
     contingent: str = doc("US", "-", "Who: US, NATO, UK, France ... (used for grouping).")
     base: str = needed("-", "Key of the base in `bases` where the element is stationed.")
-    troops: NonNegative = needed("troops", "Troops at the start.")
+    troops: Troops = needed("troops", "Troops at the start.")
     roles: Roles = doc(Roles(), "-", "Shares of the troops by job.")
     bilateral: bool = doc(
         False,
@@ -299,8 +313,8 @@ class Casualties(Model):
     a few hurt many).
     """
 
-    wounded_mean: NonNegative = needed("people per hit", "Mean wounded per hit.")
-    killed_mean: NonNegative = needed("people per hit", "Mean killed per hit.")
+    wounded_mean: CasualtyMean = needed("people per hit", "Mean wounded per hit.")
+    killed_mean: CasualtyMean = needed("people per hit", "Mean killed per hit.")
     dispersion: Positive = doc(0.1, "-", "Negative-binomial shape k; variance = mean + mean^2 / k.")
 
 
@@ -311,22 +325,22 @@ class Casualties(Model):
 class RocketCasualties(Casualties):
     """Casualties of one un-intercepted rocket or mortar hit."""
 
-    wounded_mean: NonNegative = doc(2.0, "people per hit", "Mean wounded per rocket hit.")
-    killed_mean: NonNegative = doc(0.01, "people per hit", "Mean killed per rocket hit.")
+    wounded_mean: CasualtyMean = doc(2.0, "people per hit", "Mean wounded per rocket hit.")
+    killed_mean: CasualtyMean = doc(0.01, "people per hit", "Mean killed per rocket hit.")
 
 
 class DroneCasualties(Casualties):
     """Casualties of one un-intercepted one-way drone hit."""
 
-    wounded_mean: NonNegative = doc(5.5, "people per hit", "Mean wounded per drone hit.")
-    killed_mean: NonNegative = doc(0.03, "people per hit", "Mean killed per drone hit.")
+    wounded_mean: CasualtyMean = doc(5.5, "people per hit", "Mean wounded per drone hit.")
+    killed_mean: CasualtyMean = doc(0.03, "people per hit", "Mean killed per drone hit.")
 
 
 class BallisticMissileCasualties(Casualties):
     """Casualties of one un-intercepted short-range ballistic missile hit."""
 
-    wounded_mean: NonNegative = doc(15.0, "people per hit", "Mean wounded per missile hit.")
-    killed_mean: NonNegative = doc(0.06, "people per hit", "Mean killed per missile hit.")
+    wounded_mean: CasualtyMean = doc(15.0, "people per hit", "Mean wounded per missile hit.")
+    killed_mean: CasualtyMean = doc(0.06, "people per hit", "Mean killed per missile hit.")
 
 
 class WeaponMix(Model):
@@ -364,13 +378,13 @@ class Militia(Model):
     troop_elasticity`` (zero when no troops are present).
     """
 
-    background_rate_per_day: NonNegative = doc(
+    background_rate_per_day: Param(0.0, 100.0) = doc(
         1.1,
         "attacks/day",
         "Background rate at reference troops and tension 1 (with the default branching ratio, "
         "about 1.6 attacks a day in all: the Oct 2023 - Jan 2024 tempo in Iraq and Syria).",
     )
-    reference_troops: Positive = doc(
+    reference_troops: Param(1.0, 1e6) = doc(
         3900.0,
         "troops",
         "Troops in theatre (Iraq and Syria) at which the background rate applies: the January "
@@ -453,15 +467,15 @@ class TensionPoint(Model):
     """A scheduled change of militia tension (a regional war, a truce ...)."""
 
     at: DayRef = needed("date or day", "When the new level applies.")
-    level: NonNegative = needed("x", "Tension from then on (1 = late-2023 tempo).")
+    level: TensionLevel = needed("x", "Tension from then on (1 = late-2023 tempo).")
 
 
 class Tension(Model):
     """Militia tension: a multiplier on the militia attack rate."""
 
-    initial: NonNegative = doc(1.0, "x", "Tension at the start (1 = late-2023 tempo).")
+    initial: TensionLevel = doc(1.0, "x", "Tension at the start (1 = late-2023 tempo).")
     schedule: list[TensionPoint] = doc([], "-", "Scheduled changes, in time order.", max_length=100)
-    cap: Positive = doc(10.0, "x", "Upper limit of tension after episodes multiply it.")
+    cap: Param(0.0, 1e3, strict_low=True) = doc(10.0, "x", "Upper limit of tension after episodes multiply it.")
 
 
 class Pressure(Model):
@@ -574,23 +588,23 @@ class ISIS(Model):
     strength against what the ISF can contain: ``tempo * x ** tempo_elasticity``.
     """
 
-    strength: NonNegative = doc(500.0, "fighters", "Fighters in Iraq at the start (Iraqi estimate, 2023).")
-    growth_per_day: NonNegative = doc(
+    strength: Fighters = doc(500.0, "fighters", "Fighters in Iraq at the start (Iraqi estimate, 2023).")
+    growth_per_day: RatePerDay = doc(
         0.0012,
         "1/day",
         "Recruitment growth rate with no sanctuary and no territory (today's ISIS in Iraq).",
     )
-    capacity: Positive = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
+    capacity: Param(0.0, 1e6, strict_low=True) = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
     sanctuary: Probability = doc(
         0.0, "0-1", "Cross-border sanctuary in Syria at the start (1: as in 2012-14, 0: none)."
     )
     sanctuary_schedule: list[SanctuaryPoint] = doc(
         [], "-", "Scheduled changes of the sanctuary, in time order.", max_length=100
     )
-    sanctuary_growth: NonNegative = doc(
+    sanctuary_growth: Multiplier = doc(
         1.6, "x", "Added growth, relative to the base rate, at full sanctuary (2012-13: 2.3 times)."
     )
-    territory_growth: NonNegative = doc(
+    territory_growth: Multiplier = doc(
         2.0,
         "x per share",
         "Added growth, relative to the base rate, per share of Iraq ISIS holds (taxes, arms, conscripts).",
@@ -610,17 +624,17 @@ class ISIS(Model):
         "Largest multiple of the reference enablers that still adds to strike attrition (an "
         "air campaign with advisers calling in strikes, as in 2015-17).",
     )
-    guarded_breakouts_per_year: NonNegative = doc(
+    guarded_breakouts_per_year: BreaksPerYear = doc(
         0.1,
         "events/year",
         "Rate of prison or camp breaks feeding Iraq while coalition troops back the camps' guards in Syria.",
     )
-    unguarded_breakouts_per_year: NonNegative = doc(
+    unguarded_breakouts_per_year: BreaksPerYear = doc(
         0.4,
         "events/year",
         "Rate of breaks with no coalition troops in Syria, or after the camps' guards collapse.",
     )
-    breakout_fighters: NonNegative = doc(
+    breakout_fighters: Param(0.0, 1e4) = doc(
         300.0,
         "fighters",
         "Fighters added to Iraq by one break (a distribution draws one size per trial).",
@@ -631,7 +645,7 @@ class ISIS(Model):
         "When the camps' guards collapse (an SDF collapse): one break at once, and the "
         "unguarded rate from then on.",
     )
-    attacks_per_fighter_at_parity_per_day: NonNegative = doc(
+    attacks_per_fighter_at_parity_per_day: Tempo = doc(
         0.0025,
         "attacks/fighter/day",
         "ISIS attacks per fighter per day when ISIS matches what the ISF can contain (x = 1).",
@@ -642,10 +656,10 @@ class ISIS(Model):
         "How attacks per fighter scale with the imbalance x (0: a constant tempo). A group "
         "that is outmatched lies low; one that matches the ISF goes on the offensive.",
     )
-    civilians_killed_per_attack: NonNegative = doc(
+    civilians_killed_per_attack: CasualtyMean = doc(
         3.5, "people per attack", "Mean civilians killed per ISIS attack."
     )
-    isf_killed_per_attack: NonNegative = doc(
+    isf_killed_per_attack: CasualtyMean = doc(
         0.8, "people per attack", "Mean ISF members killed per ISIS attack."
     )
     deaths_dispersion: Positive = doc(
@@ -730,7 +744,7 @@ class Redeploy(Model):
     on: Literal["collapse"] | None = doc(None, "-", "Fire on a collapse.")
     when: When | None = doc(None, "-", "Or fire when these conditions hold.")
     force: str = needed("-", "Key of the force element that returns.")
-    troops: NonNegative = needed("troops", "Level it returns to.")
+    troops: Troops = needed("troops", "Level it returns to.")
     delay_days: NonNegative = doc(60.0, "days", "Time from the trigger to the start of the return.")
     ramp_days: NonNegative = doc(90.0, "days", "Length of the return ramp.")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from montecarlo_support import small_scenario
+from pydantic import ValidationError
 
 from sim.engine import simulate_trial
 from sim.montecarlo import RunRefused, run
@@ -34,14 +35,25 @@ def refused(scenario, jobs: int = 1) -> str:
     return str(caught.value)
 
 
+def refused_anywhere(changes: dict) -> str:
+    """The message that refuses a scenario: the schema's (its bounds), or the pre-flight
+    check's before the first trial (combinations of values within the bounds)."""
+    try:
+        scenario = small_scenario(**changes)
+    except ValidationError as error:
+        return str(error)
+    return refused(scenario)
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"isis": {"strength": 1e300}}, "isis"),
-        ({"isis": {"strength": {"dist": "uniform", "low": 1e3, "high": 1e12}}}, "isis"),
-        ({"isis": {"attacks_per_fighter_at_parity_per_day": 100.0}}, "isis"),
-        ({"isis": {"unguarded_breakouts_per_year": 1e7}}, "isis"),
-        ({"militia": {"background_rate_per_day": 1e300}}, "militia"),
+        # Beyond the schema's bounds: refused when the scenario is read.
+        ({"isis": {"strength": 1e300}}, "isis.strength"),
+        ({"isis": {"strength": {"dist": "uniform", "low": 1e3, "high": 1e12}}}, "isis.strength"),
+        ({"isis": {"attacks_per_fighter_at_parity_per_day": 100.0}}, "isis.attacks_per_fighter"),
+        ({"isis": {"unguarded_breakouts_per_year": 1e7}}, "isis.unguarded_breakouts_per_year"),
+        ({"militia": {"background_rate_per_day": 1e300}}, "militia.background_rate_per_day"),
         (
             {"militia": {"casualties": {"rocket": {"wounded_mean": 1e300}}}},
             "militia.casualties.rocket.wounded_mean",
@@ -50,21 +62,43 @@ def refused(scenario, jobs: int = 1) -> str:
             {"militia": {"casualties": {"drone": {"killed_mean": 1e12}}}},
             "militia.casualties.drone.killed_mean",
         ),
+        # Within the bounds, but together more work than a trial can do: refused before it starts.
+        (
+            {
+                "isis": {
+                    "strength": 1e6,
+                    "attacks_per_fighter_at_parity_per_day": 0.1,
+                    "tempo_elasticity": 2.0,
+                }
+            },
+            "isis",
+        ),
+        (
+            {"militia": {"background_rate_per_day": 100.0}, "tension": {"initial": 1000.0, "cap": 1000.0}},
+            "militia",
+        ),
     ],
 )
 def test_values_that_would_keep_a_trial_running_for_ever_are_refused_before_it_starts(changes, field):
-    message = refused(small_scenario(**changes))
-    assert message.startswith(field) and "expected at most" in message
+    message = refused_anywhere(changes)
+    assert field in message and ("expected at most" in message or "expected a" in message)
 
 
 def test_troops_beyond_what_a_trial_can_attack_are_refused():
     forces = {"us_asad": {"base": "al_asad", "troops": 1e308}, "nato_erbil": {"base": "erbil", "troops": 500}}
-    assert refused(small_scenario(forces=forces, rules=[])).startswith("militia")
+    assert "troops" in refused_anywhere({"forces": forces, "rules": []})
+    forces["us_asad"]["troops"] = 1e6  # within the bounds, but with a furious tempo
+    changes = {
+        "forces": forces,
+        "rules": [],
+        "militia": {"background_rate_per_day": 100.0, "reference_troops": 1.0},
+    }
+    assert refused_anywhere({**changes, "tension": {"initial": 1000.0, "cap": 1000.0}}).startswith("militia")
 
 
 def test_plausible_extremes_are_not_refused():
     scenario = small_scenario(
-        isis={"strength": 1e8, "unguarded_breakouts_per_year": 50, "breakout_fighters": 1e5},
+        isis={"strength": 1e5, "unguarded_breakouts_per_year": 50, "breakout_fighters": 1e4},
         militia={"background_rate_per_day": 20.0, "casualties": {"rocket": {"wounded_mean": 1e4}}},
     )
     assert run(scenario, trials=1, jobs=1, progress=False).n_trials == 1
@@ -206,4 +240,5 @@ def test_extreme_values_of_the_guarded_fields_are_refused_or_finish_in_bounded_t
     assert len(rows) == sum(len(values) for _, values in CASES)
     bad = [row for row in rows if row[2] in ("too long", "out of memory")]
     assert bad == [], bad
-    assert any(row[2] == "refused" for row in rows) and any(row[2] == "ran" for row in rows)
+    # The schema's bounds refuse most extremes when the scenario is read ("invalid").
+    assert any(row[2] in ("invalid", "refused") for row in rows) and any(row[2] == "ran" for row in rows)
