@@ -43,9 +43,14 @@ TABLE_OUTCOMES = (
     "strikes",
     "isis_attacks",
     "peak_isis_strength",
+    "collapse_within_12m",
+    "collapse_within_24m",
+    "collapse_within_36m",
+    "months_exit_to_collapse",
     "collapse",
     "collapse_day",
     "peak_territory",
+    "civilian_deaths",
     "final_capability",
     "min_capability",
     "exit_day",
@@ -502,7 +507,7 @@ def _check_writable(out: Path, wanted: str, folder_kind: Any) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _rows(summary: Any) -> list[tuple[str, ...]]:
+def _rows(summary: Any, total: int) -> list[tuple[str, ...]]:
     from sim.engine.outcomes import describe
     from sim.montecarlo.results import format_number as _number
 
@@ -514,16 +519,18 @@ def _rows(summary: Any) -> list[tuple[str, ...]]:
         outcome = describe(name)
         unit = "probability" if outcome.kind == "binary" else outcome.unit
         label = name if outcome.kind != "binary" else f"P({name})"
-        if outcome.kind == "day":
+        if outcome.kind == "day" or int(row["n"]) < total:  # some trials left out (never, or censored)
             label += f" [{int(row['n'])} trials]"
+        # Every trial alike, or none to tell: no interval to print.
+        constant = int(row["n"]) == 0 or (row["p5"] == row["p95"] and row["ci_low"] == row["ci_high"])
         rows.append(
             (
                 label,
                 _number(row["mean"], unit),
-                f"{_number(row['ci_low'], unit)} to {_number(row['ci_high'], unit)}",
+                "" if constant else f"{_number(row['ci_low'], unit)} to {_number(row['ci_high'], unit)}",
                 _number(row["median"], unit) if outcome.kind != "binary" else "",
                 f"{_number(row['p5'], unit)} to {_number(row['p95'], unit)}"
-                if outcome.kind != "binary"
+                if outcome.kind != "binary" and not constant
                 else "",
                 outcome.unit if outcome.kind != "binary" else "",
             )
@@ -533,7 +540,7 @@ def _rows(summary: Any) -> list[tuple[str, ...]]:
 
 def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
     header = ("outcome", "mean", "95% CI of mean", "median", "5% to 95%", "unit")
-    rows = _rows(summary)
+    rows = _rows(summary, results.n_trials)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     seconds = results.timings.get("wall_seconds", float("nan"))
     failed = f" ({len(results.failures)} failed, left out)" if results.failures else ""
@@ -547,6 +554,8 @@ def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
         print("  ".join([*cells, row[-1]]).rstrip(), file=stream)
         if i == 0:
             print("  ".join("-" * w for w in widths).rstrip(), file=stream)
+    for text in results.warnings:
+        print(f"warning: {_one_line(results.name)}: {text}", file=sys.stderr)
 
 
 def _print_differences(comparison: Any, stream: TextIO) -> None:

@@ -29,6 +29,10 @@ PARAM_PREFIX = "param:"
 NOT_OUTCOMES = ("n_events",)
 
 
+HORIZON_MONTHS = 24
+"""A run should see at least this many months past the exit (docs/model.md, section 7)."""
+
+
 def outcome_kind_unit(name: str) -> tuple[str, str]:
     """Kind (``count``, ``binary``, ``day`` or ``level``) and unit of an outcome."""
     try:
@@ -191,6 +195,28 @@ class Results:
         frame.insert(0, "day", np.arange(len(self.dates)))
         return frame
 
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of these results must know before trusting the risk after the
+        exit: the run ends less than 24 months after some trials' exit, so later
+        collapses are cut off (those trials are censored, never counted as "no
+        collapse"). Empty when nothing needs saying."""
+        if "months_observed_after_exit" not in self.trials or not self.n_trials:
+            return []
+        seen = self.trials["months_observed_after_exit"].to_numpy(dtype=float)
+        exited = np.isfinite(seen)
+        short = exited & (seen < HORIZON_MONTHS)
+        if not short.any():
+            return []
+        exit_days = self.trials["exit_day"].to_numpy(dtype=float)[short]
+        latest = self.dates[0] + pd.Timedelta(days=float(np.max(exit_days)))
+        return [
+            f"the run ends less than {HORIZON_MONTHS} months after the exit in {short.sum()} of "
+            f"{exited.sum()} trials with an exit (the latest on {latest:%d %b %Y}): collapses after "
+            f"the end are cut off, and those trials are censored for the windows they do not "
+            f"see; set the scenario's end at least {HORIZON_MONTHS} months past its exit"
+        ]
+
     # ------------------------------------------------------------------- output
 
     def save(self, folder: str | os.PathLike[str]) -> Path:
@@ -220,6 +246,8 @@ class Results:
         )
         if self.failures:
             warning += f"<p><strong>{len(self.failures)} trials failed</strong> and are left out.</p>"
+        for text in self.warnings:
+            warning += f"<p><strong>Warning:</strong> {html.escape(text)}.</p>"
         return (
             f"<div><h4>Results: {html.escape(self.name)}</h4><p>{html.escape(facts)}</p>{warning}"
             f"{_summary_html(self.summary())}</div>"
