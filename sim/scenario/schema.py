@@ -475,7 +475,9 @@ class Tension(Model):
 
     initial: TensionLevel = doc(1.0, "x", "Tension at the start (1 = late-2023 tempo).")
     schedule: list[TensionPoint] = doc([], "-", "Scheduled changes, in time order.", max_length=100)
-    cap: Param(0.0, 1e3, strict_low=True) = doc(10.0, "x", "Upper limit of tension after episodes multiply it.")
+    cap: Param(0.0, 1e3, strict_low=True) = doc(
+        10.0, "x", "Upper limit of tension after episodes multiply it."
+    )
 
 
 class Pressure(Model):
@@ -594,7 +596,9 @@ class ISIS(Model):
         "1/day",
         "Recruitment growth rate with no sanctuary and no territory (today's ISIS in Iraq).",
     )
-    capacity: Param(0.0, 1e6, strict_low=True) = doc(30000.0, "fighters", "Carrying capacity of the logistic growth.")
+    capacity: Param(0.0, 1e6, strict_low=True) = doc(
+        30000.0, "fighters", "Carrying capacity of the logistic growth."
+    )
     sanctuary: Probability = doc(
         0.0, "0-1", "Cross-border sanctuary in Syria at the start (1: as in 2012-14, 0: none)."
     )
