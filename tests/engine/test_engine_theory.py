@@ -406,23 +406,29 @@ def test_isis_strength_follows_the_logistic_closed_form_and_a_fine_ode_integrati
     np.testing.assert_allclose(result.series_of("isis_strength"), fine, rtol=1e-7)
 
 
+def isis_parameters(**changes) -> SimpleNamespace:
+    """The ``isis`` section of a scenario for :class:`Strength`, everything off but ``changes``."""
+    values = {
+        "growth_per_day": 0.0,
+        "capacity": 1e9,
+        "sanctuary": 0.0,
+        "sanctuary_growth": 0.0,
+        "territory_growth": 0.0,
+        "isf_attrition_per_day": 0.0,
+        "strike_attrition_per_day": 0.0,
+        "max_enabler_share": 1.0,
+        "attacks_per_fighter_at_parity_per_day": 0.0,
+        "tempo_elasticity": 0.0,
+    }
+    return SimpleNamespace(**{**values, **changes})
+
+
 def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
     # Days of the exact one-day solution compose into the exact solution over 50 days.
     for growth, isf_attrition in ((0.02, 0.0), (0.0, 0.01), (0.0, 0.0)):
         capacity = 20000.0 if growth else math.inf
         model = Strength(
-            SimpleNamespace(
-                growth_per_day=growth,
-                capacity=capacity,
-                sanctuary=0.0,
-                sanctuary_growth=0.0,
-                territory_growth=0.0,
-                isf_attrition_per_day=isf_attrition,
-                strike_attrition_per_day=0.0,
-                max_enabler_share=1.0,
-                attacks_per_fighter_at_parity_per_day=0.0,
-                tempo_elasticity=0.0,
-            ),
+            isis_parameters(growth_per_day=growth, capacity=capacity, isf_attrition_per_day=isf_attrition),
             1000.0,
         )
         a, b = growth - isf_attrition, growth / capacity
@@ -437,17 +443,8 @@ def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
 
 
 def test_sanctuary_and_territory_multiply_recruitment_as_stated():
-    parameters = SimpleNamespace(
-        growth_per_day=0.001,
-        capacity=1e9,
-        sanctuary=0.5,
-        sanctuary_growth=2.0,
-        territory_growth=3.0,
-        isf_attrition_per_day=0.0,
-        strike_attrition_per_day=0.0,
-        max_enabler_share=1.0,
-        attacks_per_fighter_at_parity_per_day=0.0,
-        tempo_elasticity=0.0,
+    parameters = isis_parameters(
+        growth_per_day=0.001, sanctuary=0.5, sanctuary_growth=2.0, territory_growth=3.0
     )
     model = Strength(parameters, 1000.0)
     # g = 0.001 * (1 + 2 * 0.5 + 3 * 0.2) = 0.0026 a day; the logistic term is negligible.
@@ -457,18 +454,7 @@ def test_sanctuary_and_territory_multiply_recruitment_as_stated():
 
 
 def test_strike_attrition_grows_with_enablers_up_to_its_cap():
-    parameters = SimpleNamespace(
-        growth_per_day=0.0,
-        capacity=1e9,
-        sanctuary=0.0,
-        sanctuary_growth=0.0,
-        territory_growth=0.0,
-        isf_attrition_per_day=0.0,
-        strike_attrition_per_day=0.001,
-        max_enabler_share=2.5,
-        attacks_per_fighter_at_parity_per_day=0.0,
-        tempo_elasticity=0.0,
-    )
+    parameters = isis_parameters(strike_attrition_per_day=0.001, max_enabler_share=2.5)
     model = Strength(parameters, 1000.0)
     for share, effective in ((0.5, 0.5), (2.0, 2.0), (4.0, 2.5)):
         model.set_support(share)
