@@ -53,7 +53,7 @@ def fake_scenario(name: str = "fake-exit", days: int = 120, exit_day: int = 60) 
                     ],
                 },
             },
-            "militia": {"background_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 2.0}},
+            "militia": {"attack_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 2.0}},
         }
     )
 
@@ -163,7 +163,7 @@ class FakeResults:
             outcomes[f"attacks_at:{base}"] = np.round(series["attacks"][:, -1] / len(bases))
         self.trials = pd.DataFrame(
             {
-                "param:militia.background_rate_per_day": rate,
+                "param:militia.attack_rate_per_day": rate,
                 "param:isis.growth_per_day": growth,
                 "param:isf.readiness": np.full(n_trials, 0.55),
                 **outcomes,

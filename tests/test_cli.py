@@ -32,7 +32,7 @@ TINY = textwrap.dedent(
           - {{at: {exit_day}, troops: 0, ramp_days: 10}}
       nato_erbil: {{contingent: NATO, base: erbil, troops: 500}}
     militia:
-      background_rate_per_day: {{dist: uniform, low: 0.5, high: 3.0}}
+      attack_rate_per_day: {{dist: uniform, low: 0.5, high: 3.0}}
     monte_carlo: {{trials: 6, seed: 7}}
     outputs: {{plots: false}}
     """

@@ -326,7 +326,7 @@ def test_plot_tornado_sorts_parameters_by_absolute_rho(results):
     assert len(rhos) == 2  # param:isf.readiness does not vary
     assert np.all(np.diff(np.abs(rhos)) <= 0)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "militia.background_rate_per_day"
+    assert labels[0] == "militia.attack_rate_per_day"
     table = plots.rank_correlations(results, "militia_attacks")
     np.testing.assert_allclose(rhos, table["rho"])
     assert results.name in ax.get_title()
@@ -418,7 +418,7 @@ def tiny_scenario(name: str, exit_day: int):
                 },
                 "nato_erbil": {"contingent": "NATO", "base": "erbil", "troops": 500},
             },
-            "militia": {"background_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 3.0}},
+            "militia": {"attack_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 3.0}},
             "monte_carlo": {"trials": 6, "seed": 7},
         }
     )

@@ -66,7 +66,7 @@ class Mechanisms:
     collapse: Collapse
     recorder: Recorder
     n_bases: int
-    militia_rate: float  # the militia's background rate at tension 1 and reference troops
+    militia_rate: float  # the militia's Hawkes background rate at tension 1 and reference troops
     reference_troops: float
     troop_elasticity: float
     pressure_decay: float  # the share of political pressure left after a day

@@ -5,7 +5,9 @@ Intensity (attacks per day) while any troops are present::
     lambda(t) = mu(t) + sum over past attacks t_i of (n / tau) * exp(-(t - t_i) / tau)
 
 with ``n`` the branching ratio (each attack triggers ``n`` follow-on attacks on
-average) and ``tau`` the decay time; with no troops present the intensity is zero
+average) and ``tau`` the decay time; the background is the scenario's long-run
+``attack_rate_per_day`` times ``1 - n`` (set by the day step), so that the long-run rate
+``mu / (1 - n)`` does not depend on ``n``; with no troops present the intensity is zero
 (no targets, no attacks), while the excitation keeps decaying. The background
 ``mu(t)`` is set by the day step from tension and troops and changes only at day
 boundaries.

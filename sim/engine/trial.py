@@ -140,7 +140,8 @@ class _Trial:
                 collapse=Collapse(cp, float(streams["collapse"].standard_exponential())),
                 recorder=self.recorder,
                 n_bases=len(base_keys),
-                militia_rate=float(mi.background_rate_per_day),
+                # The Hawkes background: the long-run rate less the follow-on attacks.
+                militia_rate=float(mi.attack_rate_per_day) * (1.0 - float(mi.branching_ratio)),
                 reference_troops=float(mi.reference_troops),
                 troop_elasticity=float(mi.troop_elasticity),
                 pressure_decay=math.exp(-math.log(2.0) / float(scenario.pressure.half_life_days)),

@@ -16,9 +16,8 @@ could not be kept:
 The expected-work bounds are worked out for each trial from its own draws (and the fixed
 values), with the model's own equations, and the largest is compared with the limits: ISIS attacks arrive at ``attacks_per_fighter_at_parity_per_day
 * S * x ** tempo_elasticity`` with the imbalance ``x`` at most the engine's cap (see
-:func:`_isis_attacks` for the fighter-days); militia attacks at the background rate
-times the highest tension, times ``(troops / reference_troops) ** troop_elasticity``,
-divided by ``1 - branching_ratio`` for the follow-on attacks. They are upper bounds, so
+:func:`_isis_attacks` for the fighter-days); militia attacks at the long-run rate
+times the highest tension, times ``(troops / reference_troops) ** troop_elasticity``. They are upper bounds, so
 they may refuse a run whose trials would in fact be quick, but only with values far
 beyond any historical tempo (over 100,000 trials of the baseline, the largest bounds are
 2.4 (ISIS) and 3.8 (militia) times inside the limits).
@@ -103,10 +102,9 @@ FIELDS = (
     "isis.breakout_fighters",
     "isis.attacks_per_fighter_at_parity_per_day",
     "isis.tempo_elasticity",
-    "militia.background_rate_per_day",
+    "militia.attack_rate_per_day",
     "militia.reference_troops",
     "militia.troop_elasticity",
-    "militia.branching_ratio",
     "tension.initial",
     "tension.cap",
     *(
@@ -162,7 +160,7 @@ def check_workload(scenario: Any, paths: tuple[str, ...], draws: np.ndarray) -> 
             MAX_MILITIA_ATTACKS_PER_TRIAL,
             "militia",
             "militia attacks",
-            "troops, background rate, tension, elasticity, branching ratio",
+            "troops, attack rate, tension, elasticity",
         ),
     }
     for key, (limit, section, what, fields) in limits.items():
@@ -229,8 +227,8 @@ def _militia_attacks(scenario: Any, at: Any, days: float) -> np.ndarray:
     presence = np.where(
         troops > 0, (troops / at("militia.reference_troops")) ** at("militia.troop_elasticity"), 0.0
     )
-    rate = at("militia.background_rate_per_day") * np.fmax.reduce(levels) * presence
-    return rate * days / np.maximum(1e-9, 1.0 - at("militia.branching_ratio"))
+    # The long-run rate already counts the follow-on attacks.
+    return at("militia.attack_rate_per_day") * np.fmax.reduce(levels) * presence * days
 
 
 def _at(node: Any, path: str) -> Any:

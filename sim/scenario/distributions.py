@@ -3,7 +3,7 @@
 Any numeric parameter of a scenario may be written as a plain number or as one of
 these mappings, selected by its ``dist`` key::
 
-    background_rate_per_day: {dist: lognormal, median: 1.1, spread: 1.4}
+    attack_rate_per_day: {dist: lognormal, median: 1.1, spread: 1.4}
 
 Each trial of a Monte Carlo run draws its own value. A distribution knows its
 support (so that the schema can check, say, that a probability can never be drawn

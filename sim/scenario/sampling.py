@@ -1,7 +1,7 @@
 """Finding a scenario's uncertain parameters, drawing them, and fixing drawn values.
 
 A scenario's uncertain parameters are the fields written as distributions; each is
-named by its dotted path (``militia.background_rate_per_day``,
+named by its dotted path (``militia.attack_rate_per_day``,
 ``forces.us_erbil.schedule.0.at``). Each path has its own random stream seeded from
 the run seed and the path's name, so adding or changing one distribution never moves
 the draws of another, and draw ``i`` is the same whatever the number of draws.

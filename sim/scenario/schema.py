@@ -46,6 +46,8 @@ RENAMED_IN_FORMAT_2 = {
     "constant)",
     "collapse.territory_recovery_per_day": "collapse.retake_per_day (territory is now retaken "
     "linearly, in share of Iraq per day)",
+    "militia.background_rate_per_day": "militia.attack_rate_per_day (the long-run rate; the Hawkes "
+    "background is attack_rate_per_day * (1 - branching_ratio), so the ratio no longer moves the tempo)",
 }
 """Keys of the first model (format 1) that Model 2.0 replaced, with what replaces them."""
 
@@ -374,20 +376,23 @@ class Militia(Model):
     """Attacks by Iran-backed groups: a self-exciting (Hawkes) point process.
 
     Intensity at time t: ``mu(t) + sum over past attacks of (n / tau) exp(-(t - t_i) / tau)``
-    with ``mu(t) = background_rate_per_day * tension(t) * (troops(t) / reference_troops) **
-    troop_elasticity`` (zero when no troops are present).
+    with ``mu(t) = attack_rate_per_day * (1 - n) * tension(t) * (troops(t) /
+    reference_troops) ** troop_elasticity`` (zero when no troops are present), so that the
+    long-run rate is ``attack_rate_per_day`` at tension 1 and the reference troops whatever
+    the branching ratio ``n``: the ratio shapes the bursts, not the tempo.
     """
 
-    background_rate_per_day: Param(0.0, 100.0) = doc(
-        1.1,
+    attack_rate_per_day: Param(0.0, 100.0) = doc(
+        1.75,
         "attacks/day",
-        "Background rate at reference troops and tension 1 (with the default branching ratio, "
-        "about 1.6 attacks a day in all: the Oct 2023 - Jan 2024 tempo in Iraq and Syria).",
+        "Long-run attacks a day at the reference troops and tension 1, follow-on attacks "
+        "included: the tempo in Iraq and Syria from 17 Oct to 21 Dec 2023 outside the Gaza "
+        "truce (102 attacks in 58 days).",
     )
     reference_troops: Param(1.0, 1e6) = doc(
         3900.0,
         "troops",
-        "Troops in theatre (Iraq and Syria) at which the background rate applies: the January "
+        "Troops in theatre (Iraq and Syria) at which the attack rate applies: the January "
         "2024 footprint (about 3,000 in the Iraq mission, about 900 US troops in Syria).",
     )
     troop_elasticity: Param(0.0, 2.0) = doc(

@@ -49,9 +49,7 @@ FACTS = ROOT / "data" / "calibration_facts.yaml"
 # validation (``use: validate``): a check of these facts stays in-sample until the
 # parameter is re-derived from calibrate facts (Model 2.0) or fitted. A row goes when
 # its parameter no longer cites the fact (tests/calibration/test_fact_split.py).
-V1_IN_SAMPLE: dict[str, str] = {
-    "militia_attack_rate_campaign_iraq_syria": "militia.background_rate_per_day",
-}
+V1_IN_SAMPLE: dict[str, str] = {}
 
 
 @cache

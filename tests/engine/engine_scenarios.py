@@ -22,7 +22,7 @@ QUIET: dict[str, Any] = {
     "horizon_days": 100,
     "bases": {"a": {"region": "federal_iraq"}},
     "forces": {"f": {"base": "a", "troops": 1000}},
-    "militia": {"background_rate_per_day": 0.0},
+    "militia": {"attack_rate_per_day": 0.0},
     "retaliation": {"enabled": False},
     "isis": {
         "attacks_per_fighter_at_parity_per_day": 0.0,
@@ -58,10 +58,11 @@ def quiet(**changes: Any) -> Scenario:
 
 
 def poisson_militia(rate: float = 2.0, branching_ratio: float = 0.0, **changes: Any) -> Scenario:
-    """Militia attacks at a constant background ``rate`` per day (tension 1, troops at
-    the reference level, no retaliation), everything else quiet."""
+    """Militia attacks at a long-run ``rate`` per day (tension 1, troops at the reference
+    level, no retaliation; the Hawkes background is ``rate * (1 - branching_ratio)``),
+    everything else quiet."""
     militia = {
-        "background_rate_per_day": rate,
+        "attack_rate_per_day": rate,
         "reference_troops": 1000.0,
         "branching_ratio": branching_ratio,
     }

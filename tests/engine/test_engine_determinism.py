@@ -28,7 +28,7 @@ BUSY = {
         "us_erbil": {"base": "erbil", "troops": 900},
         "us_syria": {"base": "syria", "troops": 900, "roles": {"trainers": 0.0, "enablers": 0.0}},
     },
-    "militia": {"background_rate_per_day": 2.0, "branching_ratio": 0.4},
+    "militia": {"attack_rate_per_day": 2.0, "branching_ratio": 0.4},
     "retaliation": {"attacks_per_strike": 8},
     "isis": {
         "strength": 3000.0,
@@ -103,9 +103,7 @@ def test_changing_isis_leaves_the_militia_attacks_unchanged():
 
 def test_changing_the_militia_leaves_isis_breaks_and_collapse_draws_unchanged():
     base = simulate_trial(busy(), 4)
-    changed = simulate_trial(
-        busy(militia={"background_rate_per_day": 4.0}, retaliation={"enabled": False}), 4
-    )
+    changed = simulate_trial(busy(militia={"attack_rate_per_day": 4.0}, retaliation={"enabled": False}), 4)
     assert changed.outcomes["militia_attacks"] != base.outcomes["militia_attacks"]
     for kind in ("isis_attack", "breakout", "collapse"):
         assert changed.events_of(kind).tobytes() == base.events_of(kind).tobytes(), kind
@@ -127,7 +125,7 @@ def test_air_defence_changes_only_outcomes_of_the_same_attacks():
 
 
 def test_uncertain_parameters_are_drawn_from_the_trials_own_stream():
-    scenario = busy(militia={"background_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 5.0}})
+    scenario = busy(militia={"attack_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 5.0}})
     assert uncertain_parameters(scenario)
     a, b = simulate_trial(scenario, 9), simulate_trial(scenario, 9)
     assert same(a, b)

@@ -131,7 +131,7 @@ def scenarios(draw, calendar_only: bool = False, with_rules: bool = True) -> Sce
         "bases": bases,
         "forces": forces,
         "militia": {
-            "background_rate_per_day": draw(unit(0, 6)),
+            "attack_rate_per_day": draw(unit(0, 6)),
             "reference_troops": draw(unit(100, 5000)),
             "troop_elasticity": draw(unit(0, 2)),
             "branching_ratio": draw(unit(0, 0.9)),

@@ -36,7 +36,7 @@ def small_scenario(
             },
             "nato_erbil": {"contingent": "NATO", "base": "erbil", "troops": 500},
         },
-        "militia": {"background_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 3.0}},
+        "militia": {"attack_rate_per_day": {"dist": "uniform", "low": 0.5, "high": 3.0}},
         "isis": {"strength": {"dist": "uniform", "low": 1000, "high": 9000}},
         "collapse": {"contained_fighters": 8000, "hazard_at_parity_per_day": 0.004},
         "rules": [

@@ -53,7 +53,7 @@ def refused_anywhere(changes: dict) -> str:
         ({"isis": {"strength": {"dist": "uniform", "low": 1e3, "high": 1e12}}}, "isis.strength"),
         ({"isis": {"attacks_per_fighter_at_parity_per_day": 100.0}}, "isis.attacks_per_fighter"),
         ({"isis": {"unguarded_breakouts_per_year": 1e7}}, "isis.unguarded_breakouts_per_year"),
-        ({"militia": {"background_rate_per_day": 1e300}}, "militia.background_rate_per_day"),
+        ({"militia": {"attack_rate_per_day": 1e300}}, "militia.attack_rate_per_day"),
         (
             {"militia": {"casualties": {"rocket": {"wounded_mean": 1e300}}}},
             "militia.casualties.rocket.wounded_mean",
@@ -74,7 +74,7 @@ def refused_anywhere(changes: dict) -> str:
             "isis",
         ),
         (
-            {"militia": {"background_rate_per_day": 100.0}, "tension": {"initial": 1000.0, "cap": 1000.0}},
+            {"militia": {"attack_rate_per_day": 100.0}, "tension": {"initial": 1000.0, "cap": 1000.0}},
             "militia",
         ),
     ],
@@ -91,7 +91,7 @@ def test_troops_beyond_what_a_trial_can_attack_are_refused():
     changes = {
         "forces": forces,
         "rules": [],
-        "militia": {"background_rate_per_day": 100.0, "reference_troops": 1.0},
+        "militia": {"attack_rate_per_day": 100.0, "reference_troops": 1.0},
     }
     assert refused_anywhere({**changes, "tension": {"initial": 1000.0, "cap": 1000.0}}).startswith("militia")
 
@@ -99,7 +99,7 @@ def test_troops_beyond_what_a_trial_can_attack_are_refused():
 def test_plausible_extremes_are_not_refused():
     scenario = small_scenario(
         isis={"strength": 1e5, "unguarded_breakouts_per_year": 50, "breakout_fighters": 1e4},
-        militia={"background_rate_per_day": 20.0, "casualties": {"rocket": {"wounded_mean": 1e4}}},
+        militia={"attack_rate_per_day": 20.0, "casualties": {"rocket": {"wounded_mean": 1e4}}},
     )
     assert run(scenario, trials=1, jobs=1, progress=False).n_trials == 1
 
@@ -158,7 +158,7 @@ CASES = [
     ("isis.breakout_fighters", [0, 1e6, 1e9, 1e300]),
     ("isis.guarded_breakouts_per_year", [0, 1e3, 1e5, 1e7, 1e300]),
     ("isis.unguarded_breakouts_per_year", [0, 1e5, 1e300]),
-    ("militia.background_rate_per_day", [0, 10, 1e3, 1e6, 1e300]),
+    ("militia.attack_rate_per_day", [0, 10, 1e3, 1e6, 1e300]),
     ("militia.reference_troops", [1e-300, 1, 1e300]),
     ("militia.casualties.rocket.wounded_mean", [0, 1e4, 1e5, 1e6, 1e12, 1e300]),
     ("militia.casualties.rocket.dispersion", [1e-300, 1e-3, 1e300]),

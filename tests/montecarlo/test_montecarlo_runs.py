@@ -54,8 +54,8 @@ def test_different_seeds_give_different_trials(scenario, serial):
     other = run(scenario, trials=TRIALS, seed=12, jobs=1, progress=False)
     assert not np.array_equal(serial.trials["militia_attacks"], other.trials["militia_attacks"])
     assert not np.array_equal(
-        serial.trials["param:militia.background_rate_per_day"],
-        other.trials["param:militia.background_rate_per_day"],
+        serial.trials["param:militia.attack_rate_per_day"],
+        other.trials["param:militia.attack_rate_per_day"],
     )
 
 
@@ -157,7 +157,7 @@ def test_trials_table_holds_drawn_parameters_every_outcome_and_events_processed(
     params = [c for c in trials.columns if c.startswith("param:")]
     assert params == [
         "param:forces.us_asad.schedule.0.at",
-        "param:militia.background_rate_per_day",
+        "param:militia.attack_rate_per_day",
         "param:isis.strength",
     ]
     assert trials["param:isis.strength"].between(1000, 9000).all()
