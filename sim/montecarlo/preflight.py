@@ -35,6 +35,7 @@ import numpy as np
 
 from sim.engine.isis import MAX_IMBALANCE
 from sim.scenario.loader import calendar_problem
+from sim.scenario.sampling import value_at as _at
 
 MAX_ISIS_ATTACKS_PER_TRIAL = 20_000_000
 """Most expected ISIS attacks in one trial (a loop step and a log row each: 20 million took
@@ -229,16 +230,3 @@ def _militia_attacks(scenario: Any, at: Any, days: float) -> np.ndarray:
     )
     # The long-run rate already counts the follow-on attacks.
     return at("militia.attack_rate_per_day") * np.fmax.reduce(levels) * presence * days
-
-
-def _at(node: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(node, (list, tuple)):
-            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            node = getattr(node, part, None)
-        if node is None:
-            return None
-    return node

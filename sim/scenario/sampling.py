@@ -43,6 +43,21 @@ def _walk(node: Any, path: str, found: dict[str, _Dist]) -> None:
             _walk(value, f"{path}.{i}", found)
 
 
+def value_at(node: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario (fields, mapping keys, list indices), or
+    ``None`` if there is none."""
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            node = getattr(node, part, None) if part in type(node).model_fields else None
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
 _PLAIN = (float, int, str, bool, type(None))
 
 _FIXED: weakref.WeakValueDictionary[int, BaseModel] = weakref.WeakValueDictionary()

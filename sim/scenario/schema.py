@@ -941,7 +941,7 @@ def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...],
     a set of correlations no joint distribution can have (not positive definite)."""
     if not scenario.correlations:
         return []
-    from sim.scenario.sampling import correlation_matrix, uncertain_parameters
+    from sim.scenario.sampling import correlation_matrix, uncertain_parameters, value_at
 
     uncertain = uncertain_parameters(scenario)
     found: list[tuple[tuple[str | int, ...], str]] = []
@@ -950,7 +950,7 @@ def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...],
         for path in pair.between:
             # A parameter written as a number (an override may fix one) leaves its pair
             # inactive; a path that names no numeric parameter is a mistake.
-            if path not in uncertain and not isinstance(_value_at(scenario, path), float):
+            if path not in uncertain and not isinstance(value_at(scenario, path), float):
                 found.append(
                     (
                         ("correlations", i, "between"),
@@ -973,18 +973,3 @@ def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...],
                     )
                 )
     return found
-
-
-def _value_at(node: Any, path: str) -> Any:
-    """The value at a dotted path of a scenario (fields, mapping keys, list indices), or
-    ``None`` if there is none."""
-    for part in path.split("."):
-        if isinstance(node, BaseModel):
-            node = getattr(node, part, None) if part in type(node).model_fields else None
-        elif isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
