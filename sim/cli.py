@@ -54,6 +54,12 @@ TABLE_OUTCOMES = (
     "final_capability",
     "min_capability",
     "exit_day",
+    "federal_iraq_exit_day",
+    "kurdistan_exit_day",
+    "syria_exit_day",
+    "federal_iraq_attacks_per_1000",
+    "kurdistan_attacks_per_1000",
+    "syria_attacks_per_1000",
     "troop_days",
 )
 

@@ -65,8 +65,10 @@ class Mechanisms:
     breakouts: PoissonClock
     collapse: Collapse
     recorder: Recorder
-    n_bases: int
+    attractiveness: list[float]  # per base: its pull on attacks at equal troops
+    targeting_elasticity: float  # how a base's pull grows with its troops
     militia_rate: float  # the militia's Hawkes background rate at tension 1 and reference troops
+    attack_rate: float  # the militia's long-run attack rate at tension 1 and reference troops
     reference_troops: float
     troop_elasticity: float
     pressure_decay: float  # the share of political pressure left after a day
@@ -107,6 +109,7 @@ class DayStep:
         mobilise, retake = collapse.mobilise, collapse.territory
         append_day = parts.recorder.daily.extend
         pressure_decay, militia_rate = parts.pressure_decay, parts.militia_rate
+        attack_rate, expected = parts.attack_rate, 0.0  # expected: today's long-run rate
         watch_conditions = conditions.active
         sanctuary = list(parts.sanctuary)
         next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
@@ -203,14 +206,17 @@ class DayStep:
                 update_rate = False
                 tension_now = world.tension
                 mu = militia_rate * tension_now * self.presence
+                expected = attack_rate * tension_now * self.presence
                 if mu != background:
+                    if background > 0.0:  # the groups' follow-on attacks scale with it
+                        militia.rescale *= mu / background
                     if mu > background:
                         militia.background_rose()
                     background = world.militia_background = mu
                 elif not present and world.has_targets:
                     militia.background_rose()  # targets again: leftover excitation counts
                 present = world.has_targets
-            append_day((R, C, M, S, T, tension_now, world.pressure))  # series.DAILY
+            append_day((R, C, M, S, T, tension_now, expected, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
 
     def breakout(self, times: list[float]) -> float:
@@ -240,9 +246,10 @@ class DayStep:
         world = parts.world
         schedule_now = parts.clock.now
         calendar_now = float(day)
-        n_bases = parts.n_bases
+        n_bases = len(parts.attractiveness)
         base_troops = [0.0] * n_bases
         trainers = trainers_kurdistan = enablers = troops_iraq = coalition_iraq = troops_syria = 0.0
+        troops_kurdistan = 0.0
         moving = False
         for element in parts.elements:
             if element.update(schedule_now, calendar_now):
@@ -254,17 +261,19 @@ class DayStep:
                 trainers += troops * element.trainer_share
                 if element.region == "kurdistan":
                     trainers_kurdistan += troops * element.trainer_share
+                    troops_kurdistan += troops
                 enablers += troops * element.enabler_share
                 if not element.bilateral:
                     coalition_iraq += troops
             else:
                 troops_syria += troops
+        base_weights = targeting.weights(base_troops, parts.attractiveness, parts.targeting_elasticity)
         if world.troop_days and world.troop_days[-1] == day:
-            world.troop_bases[-n_bases:] = base_troops
+            world.target_weights[-n_bases:] = base_weights
         else:
             world.troop_days.append(day)
-            world.troop_bases.extend(base_troops)
-        targeting.set_targets(world, base_troops)
+            world.target_weights.extend(base_weights)
+        targeting.set_targets(world, base_weights)
         cumulative = world.troops = sum(base_troops)
         world.troops_iraq, world.coalition_iraq = troops_iraq, coalition_iraq
         world.trainers, world.enablers = trainers, enablers
@@ -285,6 +294,9 @@ class DayStep:
                 troops_iraq,
                 trainers,
                 enablers,
+                troops_iraq - troops_kurdistan,
+                troops_kurdistan,
+                troops_syria,
             ),
         )
         return moving

@@ -10,7 +10,11 @@ average) and ``tau`` the decay time; the background is the scenario's long-run
 ``mu / (1 - n)`` does not depend on ``n``; with no troops present the intensity is zero
 (no targets, no attacks), while the excitation keeps decaying. The background
 ``mu(t)`` is set by the day step from tension and troops and changes only at day
-boundaries.
+boundaries. When it changes by a factor ``r`` the excitation is scaled by ``r`` too
+(:attr:`Militia.rescale`): the follow-on attacks come from the same groups, so a truce
+(``r = 0``) stops them as well, and a deterrence holds them back as much as the rest.
+The intensity is then ``mu(t) * (1 + sum of (n / tau) exp(-(t - t_i) / tau) / mu(t_i))``,
+whose long-run mean at a constant background is still ``mu / (1 - n)``.
 
 Exact simulation by Ogata thinning: at time ``s`` the intensity can only decay until
 the background next rises, so ``bound = mu(s) + excitation(s)`` bounds it. The
@@ -183,6 +187,10 @@ class Militia:
         self._process: simpy.Process | None = None
         # Never triggered: the process waits on it when there is nothing to draw.
         self._idle = world.env.event()
+        # Factor by which the day step changed the background since the process last
+        # looked: the excitation is scaled by it (exactly, as scaling commutes with the
+        # exponential decay) before the next bound and the next acceptance test.
+        self.rescale = 1.0
 
     def start(self) -> simpy.Process:
         """Start the attack process (before the day step's first background rate)."""
@@ -220,6 +228,9 @@ class Militia:
         while True:
             try:
                 while True:
+                    if self.rescale != 1.0:
+                        excitation *= self.rescale
+                        self.rescale = 1.0
                     bound = world.militia_background + excitation if world.has_targets else 0.0
                     if bound <= 0.0:
                         yield idle  # never triggered: only an interrupt wakes the process
@@ -229,7 +240,8 @@ class Militia:
                         yield idle  # past the end, unless the background rises first
                     yield timeout(wait)
                     if excitation:
-                        excitation *= exp(-wait / tau)
+                        excitation *= exp(-wait / tau) * self.rescale
+                        self.rescale = 1.0
                     now = candidate
                     if world.has_targets and next(accepts) * bound < world.militia_background + excitation:
                         # An attack. Its base is needed now only if it may kill or a
@@ -268,7 +280,7 @@ class Militia:
         u = np.concatenate(self._blocks)[:n]
         times = floats(self.times)
         world = self.world
-        base = targeting.bases_of(times, u[:, 0], world.troop_days, world.troop_bases)
+        base = targeting.bases_of(times, u[:, 0], world.troop_days, world.target_weights)
         weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
         model = base * 3 + weapon  # index into the flat per-(base, weapon) models
         hit = u[:, 2] >= self.intercept.ravel()[model]

@@ -15,11 +15,64 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numpy as np
+
 MONTH_DAYS = 365.25 / 12
 """Days in a month, for outcomes measured in months."""
 
 WINDOWS_MONTHS = (12, 24, 36)
+
+REGIONS = ("federal_iraq", "kurdistan", "syria")
+"""The places whose troops, exits and exposure are reported one by one."""
+
+REGION_NAMES = {"federal_iraq": "federal Iraq", "kurdistan": "the Kurdistan Region", "syria": "Syria"}
 """The windows after the exit over which the collapse risk is reported."""
+
+
+def by_region(
+    element_troops: np.ndarray,
+    element_regions: list[str],
+    element_bilateral: list[bool],
+    attack_regions: np.ndarray,
+    attack_casualties: np.ndarray,
+    region_troops: dict[str, np.ndarray],
+) -> dict[str, float]:
+    """Per region: the exit day, the attacks and casualties there, and the exposure.
+
+    ``element_troops`` holds each force element's daily troops (one row each);
+    ``attack_regions`` and ``attack_casualties`` the region and the wounded plus killed of
+    every militia attack; ``region_troops`` every region's daily troops, bilateral ones
+    included (the militias attack them too). A region's exit is the first day on which
+    its coalition (non-bilateral) troops are zero after having been above it (nan if
+    they never were, or never left). Exposure is per 1,000 troop-years of all troops
+    present in the region from day 0 to the last full day (nan with none).
+    """
+    outcomes: dict[str, float] = {}
+    for region in REGIONS:
+        rows = [
+            i
+            for i, (where, bilateral) in enumerate(zip(element_regions, element_bilateral, strict=True))
+            if where == region and not bilateral
+        ]
+        coalition = element_troops[rows].sum(axis=0) if rows else np.zeros(element_troops.shape[1])
+        manned = np.flatnonzero(coalition > 0.0)
+        exit_day = math.nan
+        if len(manned):
+            after = np.flatnonzero(coalition[manned[0] :] <= 0.0)
+            if len(after):
+                exit_day = float(manned[0] + after[0])
+        here = attack_regions == REGIONS.index(region)
+        attacks = float(np.count_nonzero(here))
+        casualties = float(attack_casualties[here].sum())
+        troop_years = float(region_troops[region][:-1].sum()) / 365.25
+        per_1000 = 1000.0 / troop_years if troop_years > 0.0 else math.nan
+        outcomes[f"{region}_exit_day"] = exit_day
+        outcomes[f"{region}_attacks"] = attacks
+        outcomes[f"{region}_casualties"] = casualties
+        outcomes[f"{region}_troop_years"] = troop_years
+        outcomes[f"{region}_attacks_per_1000"] = attacks * per_1000
+        outcomes[f"{region}_casualties_per_1000"] = casualties * per_1000
+    return outcomes
 
 
 def after_exit(exit_day: float, collapse_day: float | None, horizon_days: float) -> dict[str, float]:
@@ -117,6 +170,43 @@ OUTCOMES = (
         "Months from the exit to the collapse (0 if it came first; nan if no exit or no collapse).",
     ),
 )
+
+
+def _region_outcomes(region: str) -> tuple[Outcome, ...]:
+    place = REGION_NAMES[region]
+    return (
+        Outcome(
+            f"{region}_exit_day",
+            "day",
+            "day",
+            f"First day with no coalition (non-bilateral) troops in {place} after some were there "
+            "(nan if never).",
+        ),
+        Outcome(f"{region}_attacks", "count", "attacks", f"Militia attacks on bases in {place}."),
+        Outcome(f"{region}_casualties", "count", "people", f"Coalition wounded and killed in {place}."),
+        Outcome(
+            f"{region}_troop_years",
+            "level",
+            "troop-years",
+            f"Troops present in {place} (coalition and bilateral) summed over the run, in years.",
+        ),
+        Outcome(
+            f"{region}_attacks_per_1000",
+            "level",
+            "attacks per 1,000 troop-years",
+            f"Militia attacks in {place} per 1,000 troop-years there: the risk per soldier "
+            "(nan with no troops).",
+        ),
+        Outcome(
+            f"{region}_casualties_per_1000",
+            "level",
+            "casualties per 1,000 troop-years",
+            f"Coalition wounded and killed in {place} per 1,000 troop-years there (nan with no troops).",
+        ),
+    )
+
+
+OUTCOMES = (*OUTCOMES, *(o for region in REGIONS for o in _region_outcomes(region)))
 
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 

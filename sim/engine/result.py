@@ -48,12 +48,16 @@ SERIES = (
     "troops_iraq",  # troops at bases in federal Iraq and Kurdistan
     "trainers",  # trainers in Iraq
     "enablers",  # enablers in Iraq
+    "troops_federal_iraq",  # troops at bases in federal Iraq
+    "troops_kurdistan",  # troops at bases in the Kurdistan Region
+    "troops_syria",  # troops at bases in Syria
     "readiness",  # federal ISF readiness (0-1)
     "capability",  # ISF capability: readiness less the support missed (0-1)
     "mobilisation",  # forces mobilised after a collapse, in capability units
     "isis_strength",
     "territory",
-    "tension",
+    "tension",  # militia tension (the groups' motivation, with or without targets)
+    "militia_rate",  # the militia's long-run attack rate today (0 with no troops to attack)
     "pressure",
     "attacks",  # cumulative militia attacks
     "wounded",  # cumulative coalition wounded

@@ -10,9 +10,12 @@ moving its day, and the attack count restarts at each strike.
 
 A strike answering an attack in Iraq lands on Iraqi soil with probability
 ``share_in_iraq`` and then raises political pressure (one answering an attack in
-Syria stays in Syria). Each strike then deters (tension is multiplied by the
-deterrence factor for its duration) with the deterrence probability (higher for a
-major strike), or else escalates with the escalation probability. Every strike takes
+Syria stays in Syria). Each strike then deters with the deterrence probability
+(higher for a major strike), or else escalates with the escalation probability: an
+episode of :class:`~sim.engine.tension.Tension` that moves tension by its factor at
+once and wears off gradually. Once the host government has announced the coalition's
+withdrawal, the chance a strike deters and the recovery time of the deterrence it
+starts are multiplied by the scenario's ``announced`` factors. Every strike takes
 exactly three draws from the retaliation stream, used or not, so that one strike's
 outcome never shifts the next one's draws.
 """
@@ -34,6 +37,8 @@ class Retaliation:
     Args:
         world: the trial's state (pressure and the log are updated on it).
         params: the scenario's ``retaliation`` section (numbers, not distributions).
+        announced_day: the day step from which the withdrawal counts as announced
+            (``inf``: never).
         pressure_per_strike: pressure added by a strike on Iraqi soil.
         base_in_syria: per base index, whether the base is in Syria.
         tension: the tension state, which deterrence and escalation episodes change.
@@ -44,6 +49,7 @@ class Retaliation:
         self,
         world: World,
         params,
+        announced_day: float,
         pressure_per_strike: float,
         base_in_syria: list[bool],
         tension: Tension,
@@ -56,16 +62,22 @@ class Retaliation:
         self.delay_days = float(params.delay_days)
         self.min_gap_days = float(params.min_gap_days)
         self.share_in_iraq = float(params.share_in_iraq)
+        deterrence = params.deterrence
         self.deterrence = (
-            float(params.deterrence.probability),
-            float(params.deterrence.factor),
-            float(params.deterrence.duration_days),
+            float(deterrence.probability),
+            float(deterrence.factor),
+            float(deterrence.recovery_days),
         )
         self.major_deterrence = float(params.major_deterrence_probability)
+        self.announced_day = announced_day
+        self.announced = (
+            float(deterrence.announced_probability_factor),
+            float(deterrence.announced_recovery_factor),
+        )
         self.escalation = (
             float(params.escalation.probability),
             float(params.escalation.factor),
-            float(params.escalation.duration_days),
+            float(params.escalation.recovery_days),
         )
         self.pressure_per_strike = pressure_per_strike
         self.base_in_syria = base_in_syria
@@ -124,9 +136,14 @@ class Retaliation:
         world.record("strike", base, -1, in_iraq, 0, 0, 1.0 if major else 0.0)
         deter_probability, deter_factor, deter_days = self.deterrence
         escalate_probability, escalate_factor, escalate_days = self.escalation
-        if deter_draw < (self.major_deterrence if major else deter_probability):
-            self.tension.episode(day, deter_factor, deter_days)
+        deter_probability = self.major_deterrence if major else deter_probability
+        if day >= self.announced_day:
+            probability_factor, recovery_factor = self.announced
+            deter_probability *= probability_factor
+            deter_days *= recovery_factor
+        if deter_draw < deter_probability:
+            self.tension.deter(day, deter_factor, deter_days)
             world.record("deterrence", value=deter_factor)
         elif escalate_draw < escalate_probability:
-            self.tension.episode(day, escalate_factor, escalate_days)
+            self.tension.escalate(day, escalate_factor, escalate_days)
             world.record("escalation", value=escalate_factor)

@@ -4,7 +4,7 @@ A trial's cost must stay in SimPy's event handling rather than in bookkeeping, s
 each kind of column is recorded in the cheapest way that keeps it exact:
 
 - quantities that change every day (readiness, capability, mobilisation, ISIS strength,
-  territory, tension, pressure) are appended, day after day, to one flat list of floats;
+  territory, tension, the militia's expected attack rate, pressure) are appended, day after day, to one flat list of floats;
 - troops (per element and the derived totals) change only while an element moves, so
   only the days on which they are set are kept, and the columns are filled forward;
 - cumulative counts (militia attacks, coalition wounded and killed, strikes, ISIS
@@ -25,11 +25,29 @@ import numpy as np
 
 from sim.engine.result import KIND
 
-DAILY = ("readiness", "capability", "mobilisation", "isis_strength", "territory", "tension", "pressure")
+DAILY = (
+    "readiness",
+    "capability",
+    "mobilisation",
+    "isis_strength",
+    "territory",
+    "tension",
+    "militia_rate",
+    "pressure",
+)
 """The series appended every day, in the order the day step appends them."""
 
-TROOP_TOTALS = ("troops", "troops_iraq", "trainers", "enablers")
-"""The troop totals recorded, after the per-element troops, whenever troops are set."""
+TROOP_TOTALS = (
+    "troops",
+    "troops_iraq",
+    "trainers",
+    "enablers",
+    "troops_federal_iraq",
+    "troops_kurdistan",
+    "troops_syria",
+)
+"""The troop totals recorded, after the per-element troops, whenever troops are set
+(coalition and bilateral troops alike)."""
 
 COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks", "civilian_deaths", "isf_deaths")
 """The cumulative series counted from the event log."""

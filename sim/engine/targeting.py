@@ -1,13 +1,16 @@
 """Where militia attacks land: the one place that picks an attack's base.
 
+A manned base's weight is ``attractiveness * troops ** elasticity`` (:func:`weights`):
+the militias favour some places over others at equal troops (al-Asad, Syria's
+outposts), and a base's pull grows less than in proportion to its troops when the
+elasticity is below 1 (a base with a tenth of the troops is not a tenth as tempting).
 An attack with base draw ``u`` (uniform on [0, 1)) hits the first manned base whose
 running total of weights exceeds ``u`` times the total weight, so each manned base is
-hit in proportion to its weight; today a base's weight is its troops. The day step
-sets the running totals whenever troops change (:func:`running_totals`, stored on the
-world with ``has_targets``); the militia picks the base of the rare attacks that need
-it during the run (:func:`pick`) and of all the others at the end of the trial
-(:func:`bases_of`). The two ways must agree to the base: a test holds them to each
-other.
+hit in proportion to its weight. The day step sets the running totals whenever troops
+change (:func:`running_totals`, stored on the world with ``has_targets``); the militia
+picks the base of the rare attacks that need it during the run (:func:`pick`) and of
+all the others at the end of the trial (:func:`bases_of`). The two ways must agree to
+the base: a test holds them to each other.
 """
 
 from __future__ import annotations
@@ -19,6 +22,14 @@ import numpy as np
 
 from sim.engine.series import floats
 from sim.engine.world import World
+
+
+def weights(base_troops: list[float], attractiveness: list[float], elasticity: float) -> list[float]:
+    """Each base's pull on attacks: ``attractiveness * troops ** elasticity``, 0 if unmanned."""
+    return [
+        a * troops**elasticity if troops > 0.0 else 0.0
+        for troops, a in zip(base_troops, attractiveness, strict=True)
+    ]
 
 
 def running_totals(base_weights: list[float]) -> tuple[list[float], list[int], float]:

@@ -15,7 +15,7 @@ from sim.engine.day import DayStep, Mechanisms
 from sim.engine.drawdown import Element, ScheduleClock, Triggers, drawdown
 from sim.engine.isis import PoissonClock, Strength
 from sim.engine.militia import Militia
-from sim.engine.outcomes import MONTH_DAYS, after_exit
+from sim.engine.outcomes import MONTH_DAYS, REGIONS, after_exit, by_region
 from sim.engine.readiness import Readiness
 from sim.engine.result import EVENT_DTYPE, KIND, SERIES, WEAPONS, TrialResult
 from sim.engine.retaliation import Retaliation
@@ -96,10 +96,20 @@ class _Trial:
         self.plans = [self._plan(force) for force in scenario.forces.values()]
         ten = scenario.tension
         schedule = [(math.ceil(float(scenario.day_of(p.at))), float(p.level)) for p in ten.schedule]
-        self.tension = Tension(world, float(ten.initial), schedule, float(ten.cap))
+        regional = [
+            (
+                max(0, math.ceil(float(scenario.day_of(e.start)))),
+                math.inf if e.end is None else math.ceil(float(scenario.day_of(e.end))),
+                float(getattr(ten.effects, e.episode)),
+            )
+            for e in ten.regional
+        ]
+        self.tension = Tension(world, float(ten.initial), schedule, float(ten.cap), regional)
+        announced = scenario.retaliation.withdrawal_announced
         self.retaliation = Retaliation(
             world,
             scenario.retaliation,
+            math.inf if announced is None else math.ceil(float(scenario.day_of(announced))),
             float(scenario.pressure.per_strike_in_iraq),
             in_syria,
             self.tension,
@@ -139,9 +149,11 @@ class _Trial:
                 breakouts=PoissonClock(streams["isis.breakouts"], 4),
                 collapse=Collapse(cp, float(streams["collapse"].standard_exponential())),
                 recorder=self.recorder,
-                n_bases=len(base_keys),
+                attractiveness=[float(scenario.bases[key].attractiveness) for key in base_keys],
+                targeting_elasticity=float(mi.targeting_elasticity),
                 # The Hawkes background: the long-run rate less the follow-on attacks.
                 militia_rate=float(mi.attack_rate_per_day) * (1.0 - float(mi.branching_ratio)),
+                attack_rate=float(mi.attack_rate_per_day),
                 reference_troops=float(mi.reference_troops),
                 troop_elasticity=float(mi.troop_elasticity),
                 pressure_decay=math.exp(-math.log(2.0) / float(scenario.pressure.half_life_days)),
@@ -271,6 +283,20 @@ class _Trial:
             **after_exit(day_step.exit_day, world.collapse_day, float(world.days)),
             "peak_imbalance_24m": self._peak_imbalance(series, row, day_step.exit_day),
         }
+        base_region = np.array(
+            [REGIONS.index(self.scenario.bases[key].region) for key in self.base_keys], dtype=np.int64
+        )
+        n = len(self.elements)
+        outcomes.update(
+            by_region(
+                series[:n],
+                [element.region for element in self.elements],
+                [element.bilateral for element in self.elements],
+                base_region[attacks["base"]],
+                attacks["wounded"] + attacks["killed"],
+                {region: series[row[f"troops_{region}"]] for region in REGIONS},
+            )
+        )
         by_base = np.bincount(attacks["base"], minlength=len(self.base_keys)).tolist()
         for key, count in zip(self.base_keys, by_base, strict=True):
             outcomes[f"attacks_at:{key}"] = float(count)

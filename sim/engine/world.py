@@ -29,7 +29,7 @@ class World:
         "days",
         "day",
         "troop_days",
-        "troop_bases",
+        "target_weights",
         "target_cumulative",
         "target_bases",
         "target_total",
@@ -58,10 +58,10 @@ class World:
         self.day = 0  # the day of the latest day step
 
         # Troops, set by the day step from the force elements, constant within a day.
-        # The troops at each base from each day they were set, flat (one number per base a
-        # day): the militia works out its attacks' bases from them at the end.
+        # The bases' targeting weights from each day they were set, flat (one number per
+        # base a day): the militia works out its attacks' bases from them at the end.
         self.troop_days: list[int] = []
-        self.troop_bases: list[float] = []
+        self.target_weights: list[float] = []
         # Manned bases for targeting (sim.engine.targeting): running totals of their
         # weights (the last one infinite), their indices and the total weight.
         self.target_cumulative: list[float] = []

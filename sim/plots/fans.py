@@ -209,9 +209,9 @@ def plot_dashboard(results: Any) -> Figure:
     _pair(
         axes[2, 0],
         results,
-        ("tension", "pressure"),
-        "index (1 = late-2023 tension)",
-        "Militia tension & political pressure",
+        ("militia_rate", "pressure"),
+        "attacks a day; pressure (1 = Jan 2024)",
+        "Expected militia attacks & political pressure",
     )
     _pair(
         axes[3, 0],

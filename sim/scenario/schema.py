@@ -46,6 +46,10 @@ RENAMED_IN_FORMAT_2 = {
     "constant)",
     "collapse.territory_recovery_per_day": "collapse.retake_per_day (territory is now retaken "
     "linearly, in share of Iraq per day)",
+    "retaliation.deterrence.duration_days": "retaliation.deterrence.recovery_days (deterrence now "
+    "wears off gradually, with this time constant, instead of ending at once)",
+    "retaliation.escalation.duration_days": "retaliation.escalation.recovery_days (escalation now "
+    "wears off gradually, with this time constant)",
     "militia.background_rate_per_day": "militia.attack_rate_per_day (the long-run rate; the Hawkes "
     "background is attack_rate_per_day * (1 - branching_ratio), so the ratio no longer moves the tempo)",
 }
@@ -191,6 +195,13 @@ class Base(Model):
         "share",
         "Share of the casualties an un-intercepted hit would cause that shelters, warning "
         "and dispersion prevent.",
+    )
+    attractiveness: Param(0.0, 100.0) = doc(
+        1.0,
+        "x",
+        "How strongly the militias favour this base as a target, at equal troops (see "
+        "militia.targeting_elasticity): a base's share of attacks is its attractiveness times "
+        "its troops to the elasticity, over the sum of the same for every manned base.",
     )
 
 
@@ -400,6 +411,13 @@ class Militia(Model):
         "-",
         "How the rate scales with troops present: 0 = not at all, 1 = proportionally.",
     )
+    targeting_elasticity: Param(0.0, 2.0) = doc(
+        1.0,
+        "-",
+        "How a base's pull on attacks grows with its troops: 1 = in proportion, 0.5 = with "
+        "the square root (a base with a tenth of the troops draws about a third as many "
+        "attacks), 0 = not at all.",
+    )
     branching_ratio: Param(0.0, 0.95) = doc(
         0.3, "-", "Mean number of follow-on attacks each attack triggers (< 1)."
     )
@@ -412,29 +430,69 @@ class Militia(Model):
 
 
 class Episode(Model):
-    """A temporary multiplication of militia tension."""
+    """A strike's effect on militia tension, which wears off gradually.
+
+    A strike that starts an episode moves the episode's multiplier on tension to
+    ``factor`` at once; the multiplier then returns towards 1 exponentially, with time
+    constant ``recovery_days``: ``m(t) = 1 - (1 - factor) * exp(-t / recovery_days)``.
+    Episodes of one kind do not stack: a new one starts from the stronger of its own
+    factor and what is left of the current one.
+    """
 
     probability: Probability = needed("probability", "Chance a strike starts the episode.")
-    factor: NonNegative = needed("x", "Multiplier on tension while the episode lasts.")
-    duration_days: Positive = needed("days", "How long the episode lasts.")
+    factor: NonNegative = needed("x", "Multiplier on tension at the episode's start.")
+    recovery_days: Param(0.0, 1e5, strict_low=True) = needed(
+        "days", "Time constant of the return of the multiplier towards 1."
+    )
 
 
 class Deterrence(Episode):
-    """A strike deters: militia tension falls by ``factor`` for ``duration_days``."""
+    """A strike deters: militia tension falls by ``factor`` and recovers gradually.
 
-    probability: Probability = doc(0.05, "probability", "Chance a routine strike deters.")
-    factor: NonNegative = doc(0.025, "x", "Multiplier on tension while deterred.")
-    duration_days: Positive = doc(180.0, "days", "How long deterrence lasts.")
+    A withdrawal that the host government has announced (``retaliation.withdrawal_announced``)
+    can change both the chance a strike deters and how long deterrence holds: the groups
+    have less to gain by attacking forces that are leaving.
+    """
+
+    probability: Probability = doc(
+        0.1,
+        "probability",
+        "Chance a routine strike (not answering deaths) deters. About 8 routine US strikes "
+        "from October 2023 to late January 2024 deterred no one.",
+    )
+    factor: NonNegative = doc(
+        0.01,
+        "x",
+        "Multiplier on tension when deterrence starts. With the announced recovery of the "
+        "baseline (about 5,400 days) its mean over February-July 2024 is about 0.025: the "
+        "record's 0.037 attacks a day after the stop against 1.55 before it.",
+    )
+    recovery_days: Param(0.0, 1e5, strict_low=True) = doc(
+        180.0, "days", "Time constant of the militias' return to their tempo after deterrence."
+    )
+    announced_probability_factor: Param(0.0, 100.0) = doc(
+        1.0,
+        "x",
+        "Multiplier on the chance a strike deters (routine or major, capped at 1) once a "
+        "withdrawal has been announced.",
+    )
+    announced_recovery_factor: Param(0.0, 100.0, strict_low=True) = doc(
+        1.0,
+        "x",
+        "Multiplier on the recovery time of deterrence that starts once a withdrawal has been announced.",
+    )
 
 
 class Escalation(Episode):
-    """A strike escalates: militia tension rises by ``factor`` for ``duration_days``."""
+    """A strike escalates: militia tension rises by ``factor`` and returns gradually."""
 
     probability: Probability = doc(
         0.15, "probability", "Chance a strike that did not deter escalates instead."
     )
-    factor: NonNegative = doc(1.5, "x", "Multiplier on tension while escalated.")
-    duration_days: Positive = doc(21.0, "days", "How long escalation lasts.")
+    factor: Param(1.0, 100.0) = doc(1.5, "x", "Multiplier on tension when escalation starts.")
+    recovery_days: Param(0.0, 1e5, strict_low=True) = doc(
+        21.0, "days", "Time constant of the return of tension after escalation."
+    )
 
 
 class Retaliation(Model):
@@ -456,7 +514,7 @@ class Retaliation(Model):
     deterrence: Deterrence = doc(
         Deterrence(),
         "-",
-        "A routine strike deters: tension falls by the factor for the duration.",
+        "A routine strike deters: tension falls by the factor and recovers gradually.",
     )
     major_deterrence_probability: Probability = doc(
         0.7, "probability", "Chance a major strike (after deaths) deters."
@@ -464,7 +522,13 @@ class Retaliation(Model):
     escalation: Escalation = doc(
         Escalation(),
         "-",
-        "A strike escalates: tension rises by the factor for the duration.",
+        "A strike escalates: tension rises by the factor and returns gradually.",
+    )
+    withdrawal_announced: DayRef | None = doc(
+        None,
+        "date or day",
+        "When the host government announced (or agreed) the coalition's withdrawal, if it "
+        "has: from then on deterrence follows its 'announced' factors.",
     )
 
 
@@ -475,11 +539,59 @@ class TensionPoint(Model):
     level: TensionLevel = needed("x", "Tension from then on (1 = late-2023 tempo).")
 
 
+class RegionalEpisode(Model):
+    """A named regional event that multiplies militia tension while it lasts."""
+
+    episode: Literal["war", "truce", "deal"] = needed(
+        "-",
+        "What happens: 'war' (a regional war that draws Iran in, beyond the Gaza war the "
+        "late-2023 tempo already reflects), 'truce' (a truce in the war that drives the "
+        "campaign), 'deal' (a US-Iran understanding).",
+    )
+    start: DayRef = needed("date or day", "First day of the episode.")
+    end: DayRef | None = doc(None, "date or day", "Last day of the episode (none: to the end of the run).")
+
+
+class RegionalEffects(Model):
+    """How much each kind of regional episode multiplies militia tension."""
+
+    war: Param(0.0, 100.0) = doc(
+        3.0,
+        "x",
+        "A regional war that draws Iran in. In the 12-day Israel-Iran war of June 2025 the "
+        "groups attacked about 5 US sites, against about 2 attacks a month before it: a rise "
+        "of several fold from a deterred tempo, with Kataib Hezbollah holding back unless the "
+        "US joined.",
+    )
+    truce: Param(0.0, 100.0) = doc(
+        0.0,
+        "x",
+        "A truce in the war that drives the campaign: no attacks on US forces in the Gaza "
+        "truce of 24-30 November 2023.",
+    )
+    deal: Param(0.0, 100.0) = doc(
+        0.35,
+        "x",
+        "A US-Iran understanding: about 0.035 attacks a day from late March to mid-October "
+        "2023 (the talks that led to the prisoner exchange) against about 0.10 a day over "
+        "2021 to March 2023.",
+    )
+
+
 class Tension(Model):
     """Militia tension: a multiplier on the militia attack rate."""
 
     initial: TensionLevel = doc(1.0, "x", "Tension at the start (1 = late-2023 tempo).")
     schedule: list[TensionPoint] = doc([], "-", "Scheduled changes, in time order.", max_length=100)
+    regional: list[RegionalEpisode] = doc(
+        [],
+        "-",
+        "Named regional episodes (war, truce, deal), each multiplying tension while it lasts.",
+        max_length=100,
+    )
+    effects: RegionalEffects = doc(
+        RegionalEffects(), "-", "Tension multiplier of each kind of regional episode."
+    )
     cap: Param(0.0, 1e3, strict_low=True) = doc(
         10.0, "x", "Upper limit of tension after episodes multiply it."
     )
@@ -878,6 +990,16 @@ class Scenario(Model):
             found += _check_order(("forces", key, "schedule"), moments, self.start)
         moments = list(enumerate(p.at for p in self.tension.schedule))
         found += _check_order(("tension", "schedule"), moments, self.start)
+        for i, episode in enumerate(self.tension.regional):
+            first, last = self.day_of(episode.start), self.day_of(episode.end)
+            if last is not None and high_value(last) < low_value(first):
+                found.append(
+                    (
+                        ("tension", "regional", i, "end"),
+                        f"expected an end on or after the episode's start ({episode.start}), "
+                        f"found {episode.end}",
+                    )
+                )
         moments = list(enumerate(p.at for p in self.isis.sanctuary_schedule))
         found += _check_order(("isis", "sanctuary_schedule"), moments, self.start)
         for i, rule in enumerate(self.rules):

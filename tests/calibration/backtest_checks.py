@@ -4,9 +4,9 @@ A :class:`Check` names a fact of ``data/calibration_facts.yaml``, the value the 
 gives, and how to read the same quantity from every trial of a Monte Carlo run. Its
 verdict (:func:`evaluate`) compares the record with the model's distribution:
 
-- ``rule="interval"``: the record must lie inside the model's central 90% interval
-  (5th to 95th percentile, inclusive, so that a count of 0 the model often produces
-  passes);
+- ``rule="interval"``: the record must lie inside the model's central interval of
+  ``band`` per cent (90 by default: the 5th to 95th percentile, inclusive, so that a count
+  of 0 the model often produces passes; 80 is the 10th to 90th, 50 the 25th to 75th);
 - ``rule="probability_at_most"``: the measure is 0 or 1 per trial (an event the record
   says did not happen) and its probability must not exceed ``tolerance``.
 
@@ -87,6 +87,7 @@ class Check:
             ``nan`` for trials a conditional measure leaves out.
         record_note: the record's range or caveat, as shown in the report.
         rule: ``"interval"`` or ``"probability_at_most"`` (see the module docstring).
+        band: for ``"interval"``, the width of the central interval in per cent.
         tolerance: the largest allowed probability for ``"probability_at_most"``.
         known_failure: why the model cannot match this fact, or ``None``.
     """
@@ -99,6 +100,7 @@ class Check:
     measure: Callable[[object], np.ndarray]
     record_note: str = ""
     rule: str = "interval"
+    band: float = 90.0
     tolerance: float | None = None
     known_failure: str | None = None
 
@@ -107,9 +109,10 @@ class Check:
 class Verdict:
     """The model's distribution of a measure and whether the record passes.
 
-    ``median``, ``low`` and ``high`` are the 50th, 5th and 95th percentiles (for a
-    probability rule, all three are the probability); ``rank`` is where the record
-    falls in the model's distribution, in per cent (mid-rank for ties).
+    ``median``, ``low`` and ``high`` are the 50th percentile and the ends of the check's
+    central interval (5th and 95th for the default band; for a probability rule, all
+    three are the probability); ``rank`` is where the record falls in the model's
+    distribution, in per cent (mid-rank for ties).
     """
 
     median: float
@@ -129,7 +132,8 @@ def evaluate(check: Check, values: np.ndarray) -> Verdict:
     if check.rule == "probability_at_most":
         probability = float(np.mean(values))
         return Verdict(probability, probability, probability, math.nan, probability <= check.tolerance)
-    low, median, high = np.percentile(values, [5, 50, 95])
+    tail = (100.0 - check.band) / 2.0
+    low, median, high = np.percentile(values, [tail, 50, 100.0 - tail])
     rank = 100.0 * (np.mean(values < check.record) + 0.5 * np.mean(values == check.record))
     passed = bool(low <= check.record <= high)
     return Verdict(float(median), float(low), float(high), float(rank), passed)
@@ -170,49 +174,25 @@ def between(series: str, first: str, last: str) -> Callable[[object], np.ndarray
     return measure
 
 
-def quiet_days_after(date: str) -> Callable[[object], np.ndarray]:
-    """Days from ``date`` to the day of the next militia attack (past the run's end if none)."""
+def quiet_days_after_deterrence(results) -> np.ndarray:
+    """Days from a trial's first deterrence to its next militia attack (past the run's end
+    if none; ``nan`` if never deterred): the gap a deterring strike opens, aligned on the
+    trial's own deterrence, whenever it came.
 
-    def measure(results) -> np.ndarray:
-        attacks = np.asarray(results.series("attacks"), dtype=float)
-        start = _column(results, date)
-        later = attacks[:, start:] > attacks[:, [start]]
-        # Column start + k holds the attacks up to the end of the k-th day after the
-        # date, so the first column showing a new attack gives the days to that attack.
-        first = np.where(later.any(axis=1), later.argmax(axis=1), later.shape[1])
-        return first.astype(float)
-
-    return measure
-
-
-def undeterred(results, date: str) -> np.ndarray:
-    """Trials in which no strike had deterred the militias by the end of ``date``.
-
-    A deterrence episode multiplies tension by the deterrence factor (0.025 by
-    default), so a trial counts as undeterred while its tension stays at or above
-    half the scheduled level. Days with a scheduled level of 0 (a truce) are skipped.
-    Tension column ``d`` holds the level during the day ``start + d``.
+    A deterrence multiplies tension by its factor (0.02 by default), so the first day
+    with a tension above 0 (a truce) and below half its scheduled level, 1, marks it.
+    Tension column ``d`` holds the level during day ``d``; attacks column ``d`` counts
+    attacks up to the end of day ``d - 1``.
     """
-    scenario = results.scenario
-    last = (dt.date.fromisoformat(date) - scenario.start).days
-    scheduled = np.full(last + 1, float(scenario.tension.initial))
-    for point in scenario.tension.schedule:
-        scheduled[max(0, int(math.ceil(float(scenario.day_of(point.at))))) :] = float(point.level)
-    tension = np.asarray(results.series("tension")[:, : last + 1], dtype=float)
-    watched = scheduled > 0
-    return (tension[:, watched] >= 0.5 * scheduled[watched]).all(axis=1)
-
-
-def through_if_undeterred(series: str, date: str) -> Callable[[object], np.ndarray]:
-    """A cumulative series once ``date`` has ended in the trials not yet deterred then
-    (the record's own path: no strike deterred the militias before February 2024);
-    ``nan`` in the others."""
-
-    def measure(results) -> np.ndarray:
-        values = through(series, date)(results)
-        return np.where(undeterred(results, date), values, np.nan)
-
-    return measure
+    tension = np.asarray(results.series("tension"), dtype=float)
+    attacks = np.asarray(results.series("attacks"), dtype=float)
+    out = np.full(len(tension), np.nan)
+    deterred = (tension > 0.0) & (tension < 0.5)
+    for trial in np.flatnonzero(deterred.any(axis=1)):
+        day = int(np.argmax(deterred[trial]))
+        later = np.flatnonzero(attacks[trial, day + 1 :] > attacks[trial, day])
+        out[trial] = float(later[0]) if len(later) else float(attacks.shape[1] - day)
+    return out
 
 
 def syria_share(results) -> np.ndarray:
@@ -275,7 +255,7 @@ def months_after_collapse(series: str, months: float) -> Callable[[object], np.n
 
 # ----------------------------------------------------------------------- the checks
 
-_TOWER_22 = "Tower 22 in Jordan, outside the modelled bases"
+_TOWER_22 = "Tower 22 in Jordan, which the model's 'syria' base includes (the Syria mission's support site)"
 
 CHECKS: tuple[Check, ...] = (
     # --- the militia campaign, Oct 2023 - Jul 2024 (Pentagon series, Iraq and Syria)
@@ -287,6 +267,7 @@ CHECKS: tuple[Check, ...] = (
         66,
         through("attacks", "2023-11-21"),
         "64-66",
+        band=80.0,
     ),
     Check(
         "no_attacks_in_gaza_truce",
@@ -304,24 +285,7 @@ CHECKS: tuple[Check, ...] = (
         151,
         through("attacks", "2024-01-24"),
         "150-155",
-    ),
-    Check(
-        "attacks_by_24_jan_2024_undeterred",
-        "replay_2023",
-        ("militia_attacks_cum_2024_01_24", "us_retaliation_episodes_oct23_feb24"),
-        "militia attacks, 17 Oct 2023 - 24 Jan 2024, in trials not deterred by then (as in the record)",
-        151,
-        through_if_undeterred("attacks", "2024-01-24"),
-        "150-155; the strikes before February did not lower the tempo",
-    ),
-    Check(
-        "wounded_by_4_feb_2024_undeterred",
-        "replay_2023",
-        ("us_casualties_total_2024_02_12", "tower22_wounded_2024_01_28"),
-        "coalition wounded in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024, in trials not deterred by then",
-        140,
-        through_if_undeterred("wounded", "2024-02-04"),
-        "136-143: 186 casualties less Tower 22's 3 killed and 40-47 wounded",
+        band=50.0,
     ),
     Check(
         "attacks_by_4_feb_2024",
@@ -331,6 +295,7 @@ CHECKS: tuple[Check, ...] = (
         170,
         through("attacks", "2024-02-04"),
         f"165-186; includes the attack on {_TOWER_22}",
+        band=80.0,
     ),
     Check(
         "attacks_5_feb_to_16_jul_2024",
@@ -340,15 +305,17 @@ CHECKS: tuple[Check, ...] = (
         6,
         between("attacks", "2024-02-05", "2024-07-16"),
         "2-10; the JINSA count of 176 less 170",
+        band=80.0,
     ),
     Check(
-        "quiet_days_after_4_feb_2024",
+        "quiet_days_after_deterrence",
         "replay_2023",
         ("militia_attack_free_gap_feb_apr_2024",),
-        "days from 4 Feb 2024 to the next militia attack",
+        "days from a trial's first deterrence to its next militia attack",
         77,
-        quiet_days_after("2024-02-04"),
-        "76-78",
+        quiet_days_after_deterrence,
+        "76-78: from the last attack of 4 Feb 2024 (two days after the strike wave) to 22 Apr; "
+        "a 6% tail even at the record's own rate after the stop (0.037 a day)",
     ),
     Check(
         "strikes_by_25_jan_2024",
@@ -358,24 +325,34 @@ CHECKS: tuple[Check, ...] = (
         8,
         through("strikes", "2024-01-25"),
         "10 by 7 Feb, two of them after Tower 22",
+        band=80.0,
     ),
     Check(
-        "no_deaths_in_iraq_syria",
+        "killed_by_4_feb_2024",
         "replay_2023",
         ("us_casualties_total_2024_02_12", "tower22_killed_2024_01_28"),
-        "coalition killed in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024",
-        0,
+        "coalition killed in Iraq, Syria and at Tower 22, 17 Oct 2023 - 4 Feb 2024",
+        3,
         through("killed", "2024-02-04"),
-        f"the 3 deaths were at {_TOWER_22}",
+        f"all three in one attack, on {_TOWER_22}",
+        band=80.0,
+        known_failure=(
+            "three deaths in one attack is about a 1-in-100 event for the casualty model, "
+            "whose killed means and dispersion are set on the campaign's averages "
+            "(killed_per_attack_campaign); its tail is too thin and is the calibration "
+            "fit's to correct"
+        ),
     ),
     Check(
         "wounded_by_4_feb_2024",
         "replay_2023",
         ("us_casualties_total_2024_02_12", "tower22_wounded_2024_01_28"),
-        "coalition wounded in Iraq and Syria, 17 Oct 2023 - 4 Feb 2024 (late TBI diagnoses included)",
-        140,
+        "coalition wounded in Iraq, Syria and at Tower 22, 17 Oct 2023 - 4 Feb 2024 (late TBI "
+        "diagnoses included)",
+        183,
         through("wounded", "2024-02-04"),
-        "136-143: 186 casualties less Tower 22's 3 killed and 40-47 wounded",
+        f"186 casualties less the 3 killed; 40-47 of them on {_TOWER_22}",
+        band=80.0,
     ),
     Check(
         "wounded_reported_by_18_jan_2024",
@@ -385,6 +362,7 @@ CHECKS: tuple[Check, ...] = (
         66,
         through("wounded", "2024-01-18"),
         "an undercount, later revised upwards",
+        band=80.0,
     ),
     Check(
         "syria_share_of_attacks",
@@ -393,12 +371,9 @@ CHECKS: tuple[Check, ...] = (
         "share of militia attacks that hit Syria",
         0.59,
         syria_share,
-        "83 of 140 by 18 Jan 2024; the model's share is over the whole run",
-        known_failure=(
-            "the engine sends each attack to a base in proportion to its troops (900 of "
-            "3,900 in Syria), so about 23% hit Syria; a per-base targeting weight would be "
-            "needed to represent the militias' preference for Syrian sites"
-        ),
+        "83 of 140 by 18 Jan 2024 (held out: the weights are fitted on 21 Dec's 55 of 102); "
+        "the model's share is over the whole run",
+        band=80.0,
     ),
     # --- the 2011 exit and the collapse of June 2014
     Check(

@@ -89,8 +89,12 @@ def waypoints(draw, horizon: int, calendar_only: bool) -> list[dict]:
     return schedule
 
 
-def episode(draw) -> dict:
-    return {"probability": draw(unit()), "factor": draw(unit(0, 4)), "duration_days": draw(unit(0.5, 60))}
+def episode(draw, low: float, high: float) -> dict:
+    return {
+        "probability": draw(unit()),
+        "factor": draw(unit(low, high)),
+        "recovery_days": draw(unit(0.5, 60)),
+    }
 
 
 def casualties(draw) -> dict:
@@ -150,9 +154,9 @@ def scenarios(draw, calendar_only: bool = False, with_rules: bool = True) -> Sce
             "delay_days": draw(unit(0, 10)),
             "min_gap_days": draw(unit(0, 20)),
             "share_in_iraq": draw(unit()),
-            "deterrence": episode(draw),
+            "deterrence": episode(draw, 0, 1),
             "major_deterrence_probability": draw(unit()),
-            "escalation": episode(draw),
+            "escalation": episode(draw, 1, 4),
         },
         "tension": {
             "initial": draw(unit(0, 3)),

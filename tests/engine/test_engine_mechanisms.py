@@ -531,39 +531,48 @@ def test_scheduled_tension_changes_apply_from_their_day_and_scale_the_attack_rat
         assert abs(count - mean) < 5 * math.sqrt(mean)
 
 
-def expected_tension(strike_days, factor: float, duration: float, cap: float, days: int) -> np.ndarray:
-    tension = np.ones(days + 1)
-    for s in strike_days:
-        tension[int(s) : int(s) + max(1, math.ceil(duration))] *= factor
-    return np.minimum(cap, tension)
+def exact_multiplier(strike_days, factor: float, recovery: float, days: int) -> np.ndarray:
+    """The exact episode multiplier on each day: each strike moves it to the stronger of
+    its factor and what is left, and it returns towards 1 as exp(-t / recovery)."""
+    stronger = min if factor < 1.0 else max
+    start, gap = 0, 0.0
+    exact = np.ones(days + 1)
+    strikes = sorted(int(s) for s in strike_days)
+    for d in range(days + 1):
+        left = gap * math.exp(-(d - start) / recovery)
+        if d in strikes:
+            start, gap = d, stronger(factor, 1.0 + left) - 1.0
+            left = gap
+        exact[d] = 1.0 + left
+    return exact
 
 
 @pytest.mark.parametrize(
-    ("episodes", "factor", "duration", "gap"),
+    ("episodes", "factor", "recovery", "gap"),
     [
         (
             {
-                "deterrence": {"probability": 1.0, "factor": 0.5, "duration_days": 20.0},
+                "deterrence": {"probability": 1.0, "factor": 0.05, "recovery_days": 40.0},
                 "escalation": {"probability": 0.0},
             },
-            0.5,
-            20.0,
+            0.05,
+            40.0,
             3.0,
         ),
         (
             {
                 "deterrence": {"probability": 0.0},
-                "escalation": {"probability": 1.0, "factor": 2.0, "duration_days": 12.5},
+                "escalation": {"probability": 1.0, "factor": 2.0, "recovery_days": 12.5},
             },
             2.0,
             12.5,
             20.0,
         ),
-        # Overlapping escalations multiply, up to the cap.
+        # Overlapping escalations do not multiply: the stronger one holds.
         (
             {
                 "deterrence": {"probability": 0.0},
-                "escalation": {"probability": 1.0, "factor": 2.0, "duration_days": 12.5},
+                "escalation": {"probability": 1.0, "factor": 2.0, "recovery_days": 12.5},
             },
             2.0,
             12.5,
@@ -571,8 +580,8 @@ def expected_tension(strike_days, factor: float, duration: float, cap: float, da
         ),
     ],
 )
-def test_deterrence_and_escalation_episodes_multiply_tension_for_their_duration(
-    episodes, factor, duration, gap
+def test_strike_episodes_move_tension_at_once_and_wear_off_within_five_percent_of_the_exact_curve(
+    episodes, factor, recovery, gap
 ):
     retaliation = {
         "enabled": True,
@@ -589,9 +598,95 @@ def test_deterrence_and_escalation_episodes_multiply_tension_for_their_duration(
     kind = "deterrence" if factor < 1 else "escalation"
     assert result.events_of(kind)["day"].tolist() == strikes.tolist()
     assert result.outcomes[f"{kind}_episodes"] == len(strikes)
-    np.testing.assert_allclose(
-        result.series_of("tension"), expected_tension(strikes, factor, duration, 3.0, 400)
-    )
+    exact = exact_multiplier(strikes, factor, recovery, 400)
+    tension = result.series_of("tension")
+    on_strike = strikes.astype(int)
+    np.testing.assert_allclose(tension[on_strike], exact[on_strike], rtol=1e-12)  # at once
+    # Held piecewise constant: behind the exact curve by less than 5% of its value, and
+    # back at 1 once within 0.1% of it.
+    if factor < 1.0:
+        assert np.all(tension <= exact + 1e-12)
+        assert np.all(exact < tension * 1.05 + 1e-3)
+    else:
+        assert np.all(tension >= exact - 1e-3)
+        assert np.all(exact > tension * 0.95 - 1e-12)
+    # Never beyond one episode's factor, however many overlap.
+    assert np.all(tension >= min(factor, 1.0) - 1e-12) and np.all(tension <= max(factor, 1.0) + 1e-12)
+    # Recovered between strikes long apart; not a cliff: intermediate values occur.
+    assert len(np.unique(np.round(tension, 9))) > 3
+
+
+def test_a_deterrence_recovers_in_a_few_dozen_updates_not_one_a_day():
+    """From a factor of 0.02 back to within 0.1% of 1 at time constant 100 days takes
+    100 ln(980) ~ 690 days; in steps of at least 5% of the value (or a day) that is at
+    most ln(50) / ln(1.05) ~ 80 changes, and fewer, since early days move by more."""
+    retaliation = {
+        "enabled": True,
+        "attacks_per_strike": 1,
+        "delay_days": 0.0,
+        "min_gap_days": 1e4,  # one strike only
+        "deterrence": {"probability": 1.0, "factor": 0.02, "recovery_days": 100.0},
+        "escalation": {"probability": 0.0},
+    }
+    scenario = poisson_militia(5.0, horizon_days=1200, retaliation=retaliation)
+    tension = simulate_trial(scenario, 4).series_of("tension")
+    changes = np.count_nonzero(np.diff(tension))
+    assert 30 < changes <= 82
+    first = int(np.argmax(tension < 1.0))
+    back = first + int(np.argmax(tension[first:] == 1.0))
+    assert 100.0 * math.log(0.98 / 1e-3) - 5 <= back - first <= 100.0 * math.log(0.98 / 1e-3) + 40
+
+
+def test_a_withdrawal_announced_changes_the_chance_and_the_length_of_deterrence():
+    def deterred(announced, probability_factor, recovery_factor):
+        retaliation = {
+            "enabled": True,
+            "attacks_per_strike": 5,
+            "delay_days": 0.0,
+            "min_gap_days": 5.0,
+            "deterrence": {
+                "probability": 0.5,
+                "factor": 0.5,
+                "recovery_days": 10.0,
+                "announced_probability_factor": probability_factor,
+                "announced_recovery_factor": recovery_factor,
+            },
+            "major_deterrence_probability": 0.5,
+            "escalation": {"probability": 0.0},
+            "withdrawal_announced": announced,
+        }
+        result = simulate_trial(poisson_militia(3.0, horizon_days=600, retaliation=retaliation), 21)
+        return result.events_of("deterrence")["day"], result.series_of("tension")
+
+    days, _ = deterred(300.0, 0.0, 1.0)
+    assert len(days) > 3 and days.max() < 300  # none once announced
+    days, _ = deterred(300.0, 2.0, 1.0)
+    strikes_after = days[days >= 300]
+    assert len(strikes_after) > 3  # probability doubled to 1: every strike deters
+    _, short = deterred(None, 1.0, 1.0)
+    _, long = deterred(0.0, 1.0, 20.0)  # every deterrence recovers 20 times slower
+    assert np.mean(long) < np.mean(short)
+
+
+def test_named_regional_episodes_multiply_tension_while_they_last():
+    regional = [
+        {"episode": "truce", "start": 100, "end": 119},
+        {"episode": "war", "start": 200, "end": 259},
+        {"episode": "deal", "start": 240},
+    ]
+    effects = {"war": 3.0, "truce": 0.0, "deal": 0.25}
+    scenario = poisson_militia(4.0, horizon_days=400, tension={"regional": regional, "effects": effects})
+    result = simulate_trial(scenario, 5)
+    expected = np.ones(401)
+    expected[100:120] = 0.0
+    expected[200:260] *= 3.0
+    expected[240:] *= 0.25
+    np.testing.assert_allclose(result.series_of("tension"), expected, rtol=1e-12)
+    attacks = result.events_of("attack")["day"]
+    assert not np.any((attacks >= 100) & (attacks < 120))  # the truce holds
+    # The deal's quarter tempo: 4/day x 0.25 over days 260-400 (Poisson).
+    late = np.count_nonzero(attacks >= 260)
+    assert abs(late - 140) < 5 * math.sqrt(140)
 
 
 # --------------------------------------------------------------------- ISIS, ISF
