@@ -1,11 +1,13 @@
 """The command line: parse arguments, call the library, print.
 
-Three commands::
+The commands::
 
     python -m sim [run] SCENARIO.yaml [MORE.yaml ...] [options]   run (several: compare)
     python -m sim validate SCENARIO.yaml [...]                    check files, report every error
     python -m sim schema                                           print the JSON Schema
     python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
+    python -m sim backtest [--only REPLAY ...] [--set PATH=VALUE]  score the model on the record
+    python -m sim calibrate [--population N] [--generations G]     fit the posterior (ABC-SMC)
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
@@ -31,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial")
+COMMANDS = ("run", "validate", "schema", "trial", "backtest", "calibrate")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -243,6 +246,76 @@ def _parser() -> argparse.ArgumentParser:
     )
     trial.add_argument("folder", metavar="RESULTS_FOLDER")
     trial.add_argument("index", type=_count, metavar="INDEX")
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="score the model against every validation fact of the record",
+        description="Run the replays and score every fact kept for validation: the record, the "
+        "model's percentiles, its rank (PIT), CRPS and interval score. Exit 1 when the model is "
+        "rejected as a whole (more facts outside their 90%% intervals, records further out in "
+        "their tails, or one record further out, than the model itself makes likely, at "
+        "--level), 0 otherwise; an ordinary single miss does not reject it.",
+    )
+    backtest.add_argument(
+        "--only", action="append", metavar="REPLAY", help="run only this replay (repeatable)"
+    )
+    backtest.add_argument("--trials", type=_trials, help="trials per replay (default: each replay's)")
+    backtest.add_argument("--jobs", type=_positive_int, help="worker processes (default: all cores)")
+    backtest.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override one value in every replay, e.g. --set retaliation.enabled=false (repeatable)",
+    )
+    backtest.add_argument(
+        "--level", type=float, default=0.05, help="level at which the model is rejected (default: 0.05)"
+    )
+    backtest.add_argument("--json", action="store_true", help="print the scores as JSON")
+    backtest.set_defaults(handler=_backtest)
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit the model's structural parameters to the fitting facts (ABC-SMC)",
+        description="Fit the structural parameters the fitting facts can inform by approximate "
+        "Bayesian computation (ABC-SMC, pyabc) on the replays, and write the posterior (weighted "
+        "parameter sets with the facts, seed and version that made them). An interrupted fit "
+        "resumes from its checkpoint when the same command is run again. Needs the calibrate "
+        "extra (pip install -e '.[calibrate]').",
+    )
+    calibrate.add_argument(
+        "--out",
+        default="data/posteriors/model2.json",
+        metavar="FILE",
+        help="posterior file to write (default: data/posteriors/model2.json)",
+    )
+    calibrate.add_argument("--population", type=_positive_int, default=200, help="particles (default: 200)")
+    calibrate.add_argument(
+        "--generations", type=_positive_int, default=6, help="ABC-SMC generations (default: 6)"
+    )
+    calibrate.add_argument("--seed", type=_seed, default=20240125, help="seed of the fit (default: 20240125)")
+    calibrate.add_argument("--jobs", type=_positive_int, help="worker processes (default: all cores)")
+    calibrate.add_argument(
+        "--only", action="append", metavar="REPLAY", help="fit on this replay only (repeatable)"
+    )
+    calibrate.add_argument(
+        "--parameters",
+        action="append",
+        metavar="PATH",
+        help="fit this parameter (or every parameter under this path; repeatable; default: "
+        "those the fitting facts can inform)",
+    )
+    calibrate.add_argument(
+        "--backend", choices=("processes", "dask"), default="processes", help="where simulations run"
+    )
+    calibrate.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)"
+    )
+    calibrate.add_argument(
+        "--fresh", action="store_true", help="discard the checkpoint of an earlier interrupted fit"
+    )
+    calibrate.set_defaults(handler=_calibrate)
     trial.set_defaults(handler=_trial)
     return parser
 
@@ -304,6 +377,185 @@ def _validate(args: argparse.Namespace) -> int:
     if failed:
         print(f"{failed} of {len(args.files)} file(s) have errors", file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from sim.calibrate.backtest import run_backtest
+    from sim.calibrate.checks import RUNS
+
+    unknown = sorted(set(args.only or ()) - set(RUNS))
+    if unknown:
+        print(
+            f"error: --only: expected one of {', '.join(RUNS)}, found {', '.join(unknown)}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if not 0.0 < args.level < 1.0:
+        print(f"error: --level: expected a probability between 0 and 1, found {args.level}", file=sys.stderr)
+        return EXIT_USAGE
+    report = run_backtest(
+        args.only, trials=args.trials, jobs=args.jobs, overrides=args.overrides, level=args.level
+    )
+    if args.json:
+        rows = [
+            {
+                "fact": s.check.name,
+                "replay": s.check.scenario,
+                "facts": list(s.check.facts),
+                "kept_for": s.kept_for,
+                "counted": s.counted,
+                "known_failure": s.check.known_failure,
+                "record": s.check.record,
+                "percentiles": dict(zip(("5", "25", "50", "75", "95"), s.percentiles, strict=True)),
+                "pit": s.pit,
+                "crps": s.crps,
+                "interval_score": s.interval_score,
+                "inside_90": s.inside,
+                "trials": s.trials,
+            }
+            for s in report.scores
+        ]
+        verdict = {
+            "misses": report.misses,
+            "counted": report.counted,
+            "p_value": report.p_value,
+            "p_binomial": report.p_binomial,
+            "surprise": report.surprise,
+            "p_surprise": report.p_surprise,
+            "worst": report.worst,
+            "p_worst": report.p_worst,
+            "level": report.level,
+            "rejected": report.rejected,
+        }
+        json.dump({"facts": rows, "verdict": verdict}, sys.stdout, indent=2)
+        print()
+    else:
+        _print_backtest(report, sys.stdout)
+    return EXIT_INTERNAL if report.rejected else EXIT_OK
+
+
+def _print_backtest(report: Any, stream: TextIO) -> None:
+    from sim.montecarlo.results import format_number as _number
+
+    header = ("fact", "kept for", "record", "5%", "25%", "median", "75%", "95%", "rank", "CRPS", "in 90%")
+    rows = []
+    for s in report.scores:
+        status = "yes" if s.inside else "NO"
+        if s.check.known_failure:
+            status += " (known)"
+        elif not s.counted:
+            status += " (not counted)"
+        rows.append(
+            (
+                s.check.name,
+                s.kept_for,
+                _number(s.check.record),
+                *(_number(v) for v in s.percentiles),
+                f"{100 * s.pit:.0f}%",
+                _number(s.crps),
+                status,
+            )
+        )
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])]
+        cells += [cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)]
+        print("  ".join(cells), file=stream)
+    print(
+        f"\n{report.misses} of {report.counted} validation facts outside the model's 90% interval; "
+        f"the model's own chance of that many or more: {report.p_value:.3f} "
+        f"(independent facts: {report.p_binomial:.3f}).",
+        file=stream,
+    )
+    print(
+        f"Surprise T = {report.surprise:.1f} (summed -log two-sided tail probabilities); the "
+        f"model's own chance of that much or more: {report.p_surprise:.3f}.",
+        file=stream,
+    )
+    print(
+        f"Worst single fact: surprise {report.worst:.1f} (tail probability {math.exp(-report.worst):.4f}); "
+        f"the model's own chance of one as bad or worse: {report.p_worst:.3f}.",
+        file=stream,
+    )
+    known = [s.check.name for s in report.scores if s.check.known_failure]
+    if known:
+        print(f"Known structural misses, scored but not counted: {', '.join(known)}.", file=stream)
+    verdict = "REJECTED" if report.rejected else "not rejected"
+    print(
+        f"Verdict at level {report.level:g} (any of the three p-values below {report.level / 3:.3g}): "
+        f"the model is {verdict}.",
+        file=stream,
+    )
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        print("error: python -m sim calibrate needs pyabc: pip install -e '.[calibrate]'", file=sys.stderr)
+        return EXIT_USAGE
+    from sim.calibrate import fit
+    from sim.calibrate.checks import RUNS
+    from sim.montecarlo.results import format_number as _number
+
+    replays = args.only or list(fit.REPLAYS)
+    unknown = sorted(set(replays) - set(RUNS))
+    if unknown:
+        print(
+            f"error: --only: expected one of {', '.join(fit.REPLAYS)}, found {', '.join(unknown)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    out = Path(args.out)
+    checkpoint = out.with_name(out.name + CHECKPOINT_SUFFIX)
+    if args.fresh and checkpoint.exists():
+        shutil.rmtree(checkpoint)
+
+    def report(generation: Any) -> None:
+        print(
+            f"generation {generation.t + 1}/{args.generations}: epsilon {generation.epsilon:.3g}, "
+            f"{generation.particles} accepted of {generation.evaluations} simulated "
+            f"({100 * generation.acceptance:.0f}%), effective sample size {generation.ess:.0f}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        problem, history = fit.run_fit(
+            checkpoint,
+            replays,
+            population=args.population,
+            generations=args.generations,
+            seed=args.seed,
+            jobs=args.jobs,
+            only=args.parameters or fit.FITTED,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            report=report,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished generations kept in {checkpoint}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if not problem.paths:
+        print("error: --parameters: none of the named parameters is drawn in these replays", file=sys.stderr)
+        return EXIT_USAGE
+    path = fit.write_posterior(out, problem, history, args.seed)
+    values, weights = fit.posterior_of(problem, history)
+    print(f"{'parameter':52s} {'prior 5% / median / 95%':>32s} {'posterior 5% / median / 95%':>32s} narrowed")
+    for row in fit.shrinkage(problem, values, weights):
+        prior = " / ".join(_number(v) for v in row["prior"])
+        posterior = " / ".join(_number(v) for v in row["posterior"])
+        print(f"{row['parameter']:52s} {prior:>32s} {posterior:>32s} {100 * row['narrowed']:7.0f}%")
+    failures = checkpoint / "failures.jsonl"
+    failed = len(failures.read_text().splitlines()) if failures.exists() else 0
+    if failed:
+        print(f"{failed} simulation(s) failed and were rejected; see {failures}", file=sys.stderr)
+    else:
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    print(f"posterior written to {path}")
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -225,8 +225,11 @@ def _quarantine(job: Job, index: int, context: Any, deliver: Deliver) -> None:
         try:
             output = future.result()
         except BrokenProcessPool:
+            # The worker may have been started after the list above was taken (a loaded
+            # machine): look again, and give it time to be reaped.
+            processes = processes or list((getattr(pool, "_processes", None) or {}).values())
             for process in processes:
-                process.join(timeout=5)  # reaped, so that its exit code is known
+                process.join(timeout=30)  # reaped, so that its exit code is known
             codes = [p.exitcode for p in processes if p.exitcode is not None]
             reason = "its worker process died" + (f" ({_exit_reason(codes[0])})" if codes else "")
             record = failure_record(index, job.seed, job.paths, job.draws[index], reason, "")

@@ -11,7 +11,7 @@ Add ``--write`` to put the tables into ``docs/calibration.md`` (between its
 ``<!-- begin ... -->`` and ``<!-- end ... -->`` markers) instead of printing them.
 
 The first table runs each replay exactly as the back tests do (same trials, seed and
-measures, :mod:`backtest_checks`). The sensitivity analysis has two parts:
+measures, :mod:`sim.calibrate.checks`). The sensitivity analysis has two parts:
 
 - rank correlations (Spearman) between each parameter drawn from a distribution and
   each calibration measure, over the back-test runs (the parameters the fit's spread
@@ -29,7 +29,9 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from backtest_checks import (
+from scipy.stats import spearmanr
+
+from sim.calibrate.checks import (
     CHECKS,
     ROOT,
     RUNS,
@@ -39,8 +41,6 @@ from backtest_checks import (
     held_out,
     replay,
 )
-from scipy.stats import spearmanr
-
 from sim.scenario.schema import Retaliation, WeaponCasualties
 
 SWEEP_TRIALS = 300

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from backtest_checks import CHECKS, RUNS, Check, evaluate
+
+from sim.calibrate.checks import CHECKS, RUNS, Check, evaluate
 
 
 def _check(record: float, **kw) -> Check:
@@ -33,7 +34,8 @@ def test_probability_rule_compares_the_share_of_trials_with_the_tolerance():
 
 def test_every_check_names_known_facts_and_a_run():
     import yaml
-    from backtest_checks import ROOT
+
+    from sim.calibrate.checks import ROOT
 
     ids = {row["id"] for row in yaml.safe_load((ROOT / "data" / "calibration_facts.yaml").read_text())}
     for check in CHECKS:

@@ -1,12 +1,12 @@
 """Back tests: each shipped replay's distribution covers the historical record.
 
-Every replay in :data:`backtest_checks.RUNS` (``replay_2023``: the militia campaign of
+Every replay in :data:`sim.calibrate.checks.RUNS` (``replay_2023``: the militia campaign of
 2023-24; ``replay_2011``: the 2011 exit and the collapse of 2014; ``phased_2024``:
 what happened after the September 2024 announcement) is run once, with its fixed seed
 and trial count on two workers, and each fact is checked: the record must lie inside
 the model's central 90% interval (5th-95th percentile) or, for an event that did not
 happen, its probability must stay under the stated tolerance. The facts, their
-sources and their measures are defined in ``backtest_checks.py``; docs/calibration.md
+sources and their measures are defined in ``sim/calibrate/checks.py``; docs/calibration.md
 shows the same table with the model's numbers.
 
 A fact the model cannot match for a structural reason is an expected failure that
@@ -16,7 +16,8 @@ must keep failing (``strict``): if it starts to pass, the documentation is out o
 from __future__ import annotations
 
 import pytest
-from backtest_checks import CHECKS, evaluate, replay
+
+from sim.calibrate.checks import CHECKS, evaluate, replay
 
 
 def _cases() -> list:

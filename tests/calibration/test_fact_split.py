@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 import yaml
-from backtest_checks import CHECKS, FACTS, ROOT, V1_IN_SAMPLE, held_out
+
+from sim.calibrate.checks import CHECKS, FACTS, ROOT, V1_IN_SAMPLE, held_out
 
 CALIBRATION_DOC = ROOT / "docs" / "calibration.md"
 

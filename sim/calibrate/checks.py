@@ -14,8 +14,10 @@ A check the model cannot pass for a structural reason carries ``known_failure`` 
 reason); the back tests mark it as an expected failure that must keep failing, so a
 change that suddenly makes it pass is noticed and the documentation updated.
 
-The same definitions feed the back tests and ``calibration_report.py``, which prints the table of
-``docs/calibration.md``.
+The same definitions feed ``python -m sim backtest`` (:mod:`sim.calibrate.backtest`), the
+back tests of ``tests/calibration`` and ``tests/calibration/calibration_report.py``, which
+prints the tables of ``docs/calibration.md``. The replays and the facts file are read from
+the source tree (``scenarios/`` and ``data/`` beside the package).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2]  # the source tree: sim/calibrate/checks.py
 SCENARIOS = ROOT / "scenarios"
 
 # Trials and seed of each replay's back test. Enough trials that the 5th and 95th
@@ -270,6 +272,16 @@ CHECKS: tuple[Check, ...] = (
         band=80.0,
     ),
     Check(
+        "attacks_by_21_dec_2023",
+        "replay_2023",
+        ("militia_attacks_cum_2023_12_21",),
+        "militia attacks, 17 Oct - 21 Dec 2023",
+        102,
+        through("attacks", "2023-12-21"),
+        "the end of the fitting window of the attack rate",
+        band=80.0,
+    ),
+    Check(
         "no_attacks_in_gaza_truce",
         "replay_2023",
         ("militia_attacks_truce_pause_2023_11",),
@@ -442,6 +454,34 @@ CHECKS: tuple[Check, ...] = (
         "about 4,000 (Iraqi officials)",
     ),
     Check(
+        "isis_attacks_2014",
+        "replay_2011",
+        ("iraq_incidents_2014_total",),
+        "ISIS attacks in Iraq in 2014, the year of the offensive",
+        10220,
+        between("isis_attacks", "2014-01-01", "2014-12-31"),
+        "10,220 security incidents (all actors, media-based; incidents per day 14 in 2011, "
+        "24 in the second half of 2014)",
+    ),
+    Check(
+        "civilian_deaths_2014",
+        "replay_2011",
+        ("iraq_civilian_deaths_2014_unami", "iraq_civilian_deaths_ibc_2014"),
+        "civilians killed in Iraq in 2014",
+        12282,
+        between("civilian_deaths", "2014-01-01", "2014-12-31"),
+        "12,282 (UNAMI, police included; Iraq Body Count 20,218)",
+    ),
+    Check(
+        "isf_deaths_2015",
+        "replay_2011",
+        ("isf_killed_unami_2015_derived",),
+        "Iraqi security forces killed in 2015",
+        3603,
+        between("isf_deaths", "2015-01-01", "2015-12-31"),
+        "3,603 (UNAMI's killed less its civilians)",
+    ),
+    Check(
         "civilian_deaths_2015",
         "replay_2011",
         ("iraq_civilian_deaths_2015_unami", "iraq_civilian_deaths_ibc_2015"),
@@ -458,6 +498,15 @@ CHECKS: tuple[Check, ...] = (
         6878,
         between("civilian_deaths", "2016-01-01", "2016-12-31"),
         "6,878 (UNAMI; Iraq Body Count 16,393)",
+    ),
+    Check(
+        "civilian_deaths_2017",
+        "replay_2011",
+        ("iraq_civilian_deaths_2017_unami", "iraq_civilian_deaths_ibc_2017"),
+        "civilians killed in Iraq in 2017",
+        3298,
+        between("civilian_deaths", "2017-01-01", "2017-12-31"),
+        "3,298 (UNAMI; Iraq Body Count 13,183)",
     ),
     # --- the decline of 2023-25 (replay_decline: started from March 2023, not imposed)
     Check(
@@ -515,9 +564,27 @@ def checks_for(scenario: str) -> list[Check]:
 @cache
 def replay(scenario: str, jobs: int = 2):
     """The back-test run of a shipped scenario (cached: each is run once per process)."""
+    return run_replay(scenario, jobs=jobs)
+
+
+def run_replay(
+    scenario: str,
+    trials: int | None = None,
+    jobs: int | None = 2,
+    overrides: dict | list | None = None,
+    progress: bool = False,
+):
+    """Run a replay of :data:`RUNS` with its seed (and its trial count unless given)."""
     from sim.montecarlo import run
     from sim.scenario.loader import load_scenario
 
-    trials, seed = RUNS[scenario]
-    loaded = load_scenario(SCENARIOS / f"{scenario}.yaml")
-    return run(loaded, trials=trials, seed=seed, jobs=jobs, progress=False, keep_events=False)
+    default_trials, seed = RUNS[scenario]
+    loaded = load_scenario(SCENARIOS / f"{scenario}.yaml", overrides=overrides or None)
+    return run(
+        loaded,
+        trials=trials or default_trials,
+        seed=seed,
+        jobs=jobs,
+        progress=progress,
+        keep_events=False,
+    )
