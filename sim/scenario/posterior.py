@@ -447,7 +447,7 @@ def _cross_field_problems(
                 (
                     loc,
                     f"expected particles that keep the scenario valid whatever their values, found that "
-                    f"the values of {', '.join(named)} in {section_file(posterior)} can break "
+                    f"the values of {', '.join(touched or named)} in {section_file(posterior)} can break "
                     f"{field or 'the scenario'}: {message}",
                 )
             )
