@@ -27,6 +27,7 @@ values, so the correlations of the fit are kept exactly (see
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -104,12 +105,12 @@ def read_posterior(path: str | os.PathLike[str]) -> PosteriorFile:
     or non-finite particles, weights of the wrong count, negative, not finite or all
     zero.
     """
-    shown = os.fspath(path)
+    shown = shown_path(path)
     if not shown.lower().endswith(SUFFIX):
         # Reading any other file could echo its contents back in messages (/etc/passwd ...).
         raise PosteriorFileError(f"expected a posterior file named *.json, found {shown}")
     try:
-        real = os.path.realpath(shown)
+        real = os.path.realpath(os.fspath(path))
         status = os.stat(real)
     except (OSError, ValueError):
         raise PosteriorFileError(f"expected an existing posterior file, found no file at {shown}") from None
@@ -131,7 +132,7 @@ def read_posterior(path: str | os.PathLike[str]) -> PosteriorFile:
         raise PosteriorFileError(
             f"expected a readable posterior file, found {shown} ({error.strerror})"
         ) from None
-    posterior = _parse(raw, shown)
+    posterior = _parse(raw, shown, os.fspath(path))
     with _CACHE_LOCK:
         _CACHE[key] = posterior
         while len(_CACHE) > CACHE_SIZE:
@@ -139,7 +140,7 @@ def read_posterior(path: str | os.PathLike[str]) -> PosteriorFile:
     return posterior
 
 
-def _parse(raw: bytes, shown: str) -> PosteriorFile:
+def _parse(raw: bytes, shown: str, path: str) -> PosteriorFile:
     try:
         text = raw.decode("utf-8")
         data = json.loads(text, parse_constant=_refuse_constant)
@@ -176,7 +177,7 @@ def _parse(raw: bytes, shown: str) -> PosteriorFile:
         array.flags.writeable = False
     provenance = {key: value for key, value in data.items() if key not in ("particles", "weights")}
     return PosteriorFile(
-        path=shown,
+        path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         parameters=parameters,
         particles=particles,
@@ -222,13 +223,16 @@ def _particles(value: Any, width: int, shown: str) -> np.ndarray:
                 f"expected every particle in {shown} to hold {width} values (one per parameter), "
                 f"found particle {i} with {found}"
             )
-        for j, number in enumerate(row):
-            # bool is an int to Python, and numpy would turn "1.5" into a number: refuse both.
-            if type(number) is not float and type(number) is not int:
-                raise PosteriorFileError(
-                    f"expected numbers in the particles of {shown}, found {show(number)} in particle {i}, "
-                    f"value {j}"
-                )
+    # bool is an int to Python, and numpy would turn "1.5" into a number: refuse both. The
+    # set of types is quick to build; only a file with another type is searched value by value.
+    if not set(map(type, itertools.chain.from_iterable(value))) <= {float, int}:
+        for i, row in enumerate(value):
+            for j, number in enumerate(row):
+                if type(number) is not float and type(number) is not int:
+                    raise PosteriorFileError(
+                        f"expected numbers in the particles of {shown}, found {show(number)} in particle "
+                        f"{i}, value {j}"
+                    )
     with np.errstate(over="ignore"):
         particles = np.array(value, dtype=float)
     bad = ~np.isfinite(particles)
@@ -322,134 +326,11 @@ class FromPosterior:
         return float(self.ppf(np.array([0.5]))[0])
 
 
-# ------------------------------------------------------------ checks against a scenario
-
-Where = tuple[str | int, ...]
-
-
-def check_section(scenario: Any) -> list[tuple[Where, str]]:
-    """Problems of a scenario's ``posterior`` section, each at the field it is about.
-
-    Reads the file (refused as :func:`read_posterior` says), then checks that a
-    ``parameters`` subset names parameters of the file, and that every parameter taken
-    from it is a numeric parameter of the scenario (a field that holds a number or a
-    distribution) whose range holds every particle's value. Once the values fit their
-    fields, the scenario's checks across fields (roles summing to at most 1, weapon
-    shares that are plain numbers, schedules in time order ...) are run once with each
-    parameter standing at the whole range of its particles, which is conservative: a
-    file passes if every combination of its values would. When all is well the file is
-    attached to the section (``scenario.posterior.data``).
-    """
-    section = scenario.posterior
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as messages show it: relative to the working directory when inside it."""
+    path = os.fspath(path)
     try:
-        posterior = read_posterior(section.file)
-    except PosteriorFileError as error:
-        return [(("posterior", "file"), str(error))]
-    found: list[tuple[Where, str]] = []
-    where: dict[str, Where] = {}
-    for j, path in enumerate(section.parameters or ()):
-        loc: Where = ("posterior", "parameters", j)
-        if path in where:
-            found.append((loc, f"expected each parameter once, found {quoted(path)} again"))
-        elif path not in posterior.parameters:
-            listed = ", ".join(posterior.parameters[:8]) + (" ..." if len(posterior.parameters) > 8 else "")
-            found.append(
-                (loc, f"expected one of the parameters of {section.file} ({listed}), found {quoted(path)}")
-            )
-        where.setdefault(path, loc)
-    named = (
-        posterior.parameters
-        if section.parameters is None
-        else [p for p in posterior.parameters if p in where]
-    )
-    for path in named:
-        reason = _field_problem(scenario, path, posterior)
-        if reason is not None:
-            found.append((where.get(path, ("posterior", "file")), reason))
-    if not found:
-        found = _cross_field_problems(scenario, named, posterior, where)
-    if not found:
-        section._read = posterior
-    return found
-
-
-def _field_problem(scenario: Any, path: str, posterior: PosteriorFile) -> str | None:
-    """Why ``path`` cannot take the posterior's values, or ``None``."""
-    from sim.scenario.distributions import _Dist
-    from sim.scenario.reference import param_range
-    from sim.scenario.sampling import value_at
-    from sim.scenario.schema import Model
-
-    parent_path, _, name = path.rpartition(".")
-    parent = value_at(scenario, parent_path) if parent_path else scenario
-    fields = type(parent).model_fields if isinstance(parent, Model) else {}
-    info = fields.get(name)
-    bounds = param_range(info) if info is not None else None
-    value = getattr(parent, name) if info is not None else None
-    if bounds is None or not isinstance(value, (float, _Dist)):
-        held = f" (it holds {show(value)})" if info is not None else ""
-        return (
-            f"expected the path of a numeric parameter of this scenario (a field that holds a number or "
-            f"a distribution), found {quoted(path)}{held}"
-        )
-    low, high, strict_low, strict_high = bounds
-    values = posterior.column(path)
-    bad = np.zeros(len(values), dtype=bool)
-    if low is not None:
-        bad |= (values <= low) if strict_low else (values < low)
-    if high is not None:
-        bad |= (values >= high) if strict_high else (values > high)
-    if not bad.any():
-        return None
-    i = int(np.flatnonzero(bad)[0])
-    limits = []
-    if low is not None:
-        limits.append(f"{'>' if strict_low else '>='} {low:g}")
-    if high is not None:
-        limits.append(f"{'<' if strict_high else '<='} {high:g}")
-    return (
-        f"expected values of {path} {' and '.join(limits)} (its range) in {section_file(posterior)}, "
-        f"found {values[i]:g} in particle {i}"
-    )
-
-
-def section_file(posterior: PosteriorFile) -> str:
-    """The file's path as messages show it: relative to the working directory when inside it."""
-    relative = os.path.relpath(posterior.path) if os.path.isabs(posterior.path) else posterior.path
-    return posterior.path if relative.startswith("..") else relative
-
-
-def _cross_field_problems(
-    scenario: Any, named: Any, posterior: PosteriorFile, where: dict[str, Where]
-) -> list[tuple[Where, str]]:
-    """The scenario's checks across fields, with each posterior parameter at its particles' range."""
-    from pydantic import ValidationError
-
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"posterior", "correlations"})
-    for path in named:
-        low, high = posterior.weighted_range(path)
-        stand_in: Any = low if low == high else {"dist": "uniform", "low": low, "high": high}
-        *parents, last = path.split(".")
-        node = data
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[int(last) if isinstance(node, list) else last] = stand_in
-    try:
-        type(scenario).model_validate(data)
-    except ValidationError as error:
-        found = []
-        for item in error.errors(include_url=False):
-            field = ".".join(str(p) for p in item["loc"] if isinstance(p, int) or "[" not in p)
-            message = str(item["msg"]).removeprefix("Value error, ")
-            touched = [p for p in named if p.startswith(field) or field.startswith(p)]
-            loc = where.get(touched[0], ("posterior", "file")) if touched else ("posterior", "file")
-            found.append(
-                (
-                    loc,
-                    f"expected particles that keep the scenario valid whatever their values, found that "
-                    f"the values of {', '.join(touched or named)} in {section_file(posterior)} can break "
-                    f"{field or 'the scenario'}: {message}",
-                )
-            )
-        return found
-    return []
+        relative = os.path.relpath(path) if os.path.isabs(path) else path
+    except ValueError:  # another drive, on Windows
+        return path
+    return path if relative.startswith("..") else relative

@@ -1119,7 +1119,7 @@ def _check_posterior(scenario: Scenario) -> list[tuple[tuple[str | int, ...], st
     """Problems of the ``posterior`` section and its file (see :mod:`sim.scenario.posterior`)."""
     if scenario.posterior is None:
         return []
-    from sim.scenario.posterior import check_section
+    from sim.scenario.posterior_checks import check_section
 
     return check_section(scenario)
 

@@ -363,3 +363,18 @@ def test_a_large_file_is_read_quickly_and_once_until_it_changes(tmp_path):
     write_posterior(file, paths, rng.uniform(0.5, 2, (10_000, 40)), rng.random(10_000))
     os.utime(file, ns=(stamp + 10**9, stamp + 10**9))
     assert read_posterior(file) is not first
+
+
+def test_the_example_file_in_the_model_docs_reads_as_a_posterior(tmp_path):
+    text = (Path(__file__).parents[2] / "docs" / "model.md").read_text()
+    section = text.split("### Posteriors")[1].split("\n## ")[0]
+    example = section.split("```json\n")[1].split("```")[0]
+    posterior = read_posterior(write_text(tmp_path / "example.json", example))
+    assert posterior.parameters == (RATE, RATIO)
+    assert posterior.particles.shape == (3, 2) and posterior.weights.sum() == pytest.approx(1.0)
+    assert posterior.provenance["method"].startswith("ABC-SMC")
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
