@@ -260,7 +260,7 @@ def _check_resources(scenario: Scenario, trials: int, jobs: int, local: bool) ->
 def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) -> dict[str, Any]:
     """What makes a run's chunks what they are (the ledger adds the code and format versions)."""
     text = scenario.model_dump_json(by_alias=True)
-    return {
+    fingerprint = {
         "kind": "monte_carlo_run",
         "scenario": scenario.name,
         "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
@@ -268,6 +268,10 @@ def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) ->
         "trials": trials,
         "events_kept_below": keep_below,
     }
+    if scenario.posterior is not None:
+        # The scenario names its posterior file; the particles drawn are in its content.
+        fingerprint["posterior_sha256"] = scenario.posterior.data.sha256
+    return fingerprint
 
 
 def usable_cores() -> int:

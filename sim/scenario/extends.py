@@ -40,11 +40,12 @@ def resolve_extends(document: Document, base_dir: str | os.PathLike[str] | None)
     document's file; the working directory when ``None``).
     """
     folder = os.fspath(base_dir) if base_dir is not None else ""
-    own = Path(document.source).resolve() if _is_file_source(document.source) else None
+    own = Path(document.source).resolve() if is_file_source(document.source) else None
     return _resolve(document, folder, [own] if own else [], [document.source])
 
 
-def _is_file_source(source: str) -> bool:
+def is_file_source(source: str) -> bool:
+    """True for a document read from a file (not "<text>", "<dict>" ...)."""
     return not (source.startswith("<") and source.endswith(">"))
 
 

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.explain import explain
-from sim.scenario.extends import resolve_extends
+from sim.scenario.extends import is_file_source, resolve_extends
 from sim.scenario.overrides import (
     SOURCE,
     apply_overrides,
@@ -77,8 +77,9 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None, **k
     problem found.
     """
     document = read_file(path)
-    document = resolve_extends(document, os.path.dirname(os.fspath(path)))
-    return _finish(document, {**as_overrides(overrides), **keyword_overrides(kw)})
+    folder = os.path.dirname(os.fspath(path))
+    document = resolve_extends(document, folder)
+    return _finish(document, {**as_overrides(overrides), **keyword_overrides(kw)}, folder)
 
 
 def scenario_from_text(
@@ -91,7 +92,7 @@ def scenario_from_text(
     """A scenario from YAML text; ``extends`` paths start from ``base_dir`` (default: the working directory)."""
     document = read_text(text, source)
     document = resolve_extends(document, base_dir)
-    return _finish(document, as_overrides(overrides))
+    return _finish(document, as_overrides(overrides), base_dir)
 
 
 def scenario_from_dict(
@@ -110,7 +111,7 @@ def scenario_from_dict(
         message = f"expected a mapping of keys (name, bases, forces ...), found {type(data).__name__}"
         raise ScenarioError([Problem(source, None, None, "", message)])
     document = resolve_extends(Document(source, _plain(data)), base_dir)
-    return _finish(document, as_overrides(overrides))
+    return _finish(document, as_overrides(overrides), base_dir)
 
 
 def check_file(path: str | os.PathLike[str]) -> list[Problem]:
@@ -122,8 +123,11 @@ def check_file(path: str | os.PathLike[str]) -> list[Problem]:
     return []
 
 
-def _finish(document: Document, overrides: Mapping[str, Any]) -> Scenario:
+def _finish(
+    document: Document, overrides: Mapping[str, Any], base_dir: str | os.PathLike[str] | None
+) -> Scenario:
     problems = [*document.problems, *apply_overrides(document, overrides)]
+    _resolve_posterior_file(document, base_dir)
     scenario = None
     try:
         scenario = Scenario.model_validate(document.data)
@@ -136,6 +140,27 @@ def _finish(document: Document, overrides: Mapping[str, Any]) -> Scenario:
     if problems or scenario is None:
         raise ScenarioError(_in_reading_order(problems, document.source))
     return scenario
+
+
+def _resolve_posterior_file(document: Document, base_dir: str | os.PathLike[str] | None) -> None:
+    """Make ``posterior.file`` absolute, from the folder of the file that wrote it.
+
+    A path from a parent scenario starts from the parent's folder; one from text or a
+    dict from ``base_dir``; one from ``--set`` (or a keyword override) from the working
+    directory, like any other path given on the command line.
+    """
+    section = document.data.get("posterior") if isinstance(document.data, dict) else None
+    written = section.get("file") if isinstance(section, dict) else None
+    if not isinstance(written, str) or not written.strip() or "\x00" in written:
+        return  # validation says what is wrong with it
+    source = document.mark(("posterior", "file")).file
+    if source == SOURCE:
+        folder = ""
+    elif is_file_source(source):
+        folder = os.path.dirname(source)
+    else:
+        folder = os.fspath(base_dir) if base_dir is not None else ""
+    document.data["posterior"] = {**section, "file": os.path.abspath(os.path.join(folder, written))}
 
 
 def _in_reading_order(problems: list[Problem], main: str) -> list[Problem]:

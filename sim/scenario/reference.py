@@ -28,11 +28,12 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 from annotated_types import MaxLen, MinLen
-from pydantic import AfterValidator, BaseModel
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.fields import discriminator
+from sim.scenario.ranges import param_range
 from sim.scenario.schema import MAX_HORIZON_DAYS, MAX_TRIALS, Rule, Scenario
 from sim.scenario.yaml_source import MAX_BYTES, MAX_DEPTH, MAX_NODES
 
@@ -165,35 +166,6 @@ def _lenient_value(node: dict[str, Any], defs: dict[str, Any], patches: dict[str
 
 
 # ------------------------------------------------------------------- field details
-
-
-def param_range(info: FieldInfo) -> tuple[float | None, float | None, bool, bool] | None:
-    """The ``(low, high, strict_low, strict_high)`` range of a number-or-distribution field."""
-    for validator in _after_validators(info):
-        bounds = getattr(validator.func, "range", None)
-        if bounds is not None:
-            return tuple(bounds)  # type: ignore[return-value]
-        names = inspect.getclosurevars(validator.func).nonlocals
-        if {"low", "high", "strict_low", "strict_high"} <= set(names):
-            return names["low"], names["high"], names["strict_low"], names["strict_high"]
-    return None
-
-
-def _after_validators(info: FieldInfo) -> Iterator[AfterValidator]:
-    for item in info.metadata:
-        if isinstance(item, AfterValidator):
-            yield item
-    yield from _nested_validators(info.annotation)
-
-
-def _nested_validators(annotation: Any) -> Iterator[AfterValidator]:
-    if get_origin(annotation) is Annotated:
-        for item in annotation.__metadata__:
-            if isinstance(item, AfterValidator):
-                yield item
-    for arg in get_args(annotation):
-        if not isinstance(arg, (FieldInfo, str, int, float)):
-            yield from _nested_validators(arg)
 
 
 def type_text(annotation: Any) -> str:

@@ -5,6 +5,12 @@ named by its dotted path (``militia.attack_rate_per_day``,
 ``forces.us_erbil.schedule.0.at``). Each path has its own random stream seeded from
 the run seed and the path's name, so adding or changing one distribution never moves
 the draws of another, and draw ``i`` is the same whatever the number of draws.
+
+Parameters named by a scenario's ``posterior`` section are uncertain too (reported as
+:class:`~sim.scenario.posterior.FromPosterior`), but drawn together: one particle per
+draw, picked by the uniforms of the stream named ``posterior``
+(:data:`POSTERIOR_STREAM`), so every scenario that reads the same file with the same
+seed picks the same particles.
 """
 
 from __future__ import annotations
@@ -18,29 +24,49 @@ import numpy as np
 from pydantic import BaseModel
 
 from sim.scenario.distributions import _Dist
+from sim.scenario.posterior import FromPosterior, pick_particles
 
 STREAM_PARAMETERS = 0x5041524D  # "PARM": keeps parameter streams apart from trial streams
+POSTERIOR_STREAM = "posterior"
+"""The name of the stream whose uniforms pick the posterior's particles (no parameter
+path can be named so: it is a section, not a number)."""
 
 
-def uncertain_parameters(scenario: BaseModel) -> dict[str, _Dist]:
-    """Every field written as a distribution, by dotted path, in document order."""
-    found: dict[str, _Dist] = {}
-    _walk(scenario, "", found)
+def uncertain_parameters(scenario: BaseModel) -> dict[str, _Dist | FromPosterior]:
+    """Every field written as a distribution or drawn from the posterior, by dotted path,
+    in document order.
+
+    A field named by the ``posterior`` section is reported as a
+    :class:`~sim.scenario.posterior.FromPosterior` (``dist`` is ``"posterior"``)
+    whatever the scenario writes for it.
+    """
+    found: dict[str, _Dist | FromPosterior] = {}
+    _walk(scenario, "", found, posterior_markers(scenario))
     return found
 
 
-def _walk(node: Any, path: str, found: dict[str, _Dist]) -> None:
-    if isinstance(node, _Dist):
+def posterior_markers(scenario: Any) -> dict[str, FromPosterior]:
+    """The parameters a scenario takes from its posterior file, by dotted path."""
+    section = getattr(scenario, "posterior", None)
+    if section is None or section.data is None:
+        return {}
+    return {path: FromPosterior(section.data, path) for path in section.paths}
+
+
+def _walk(node: Any, path: str, found: dict, markers: dict[str, FromPosterior]) -> None:
+    if path in markers:
+        found[path] = markers[path]
+    elif isinstance(node, _Dist):
         found[path] = node
     elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
-            _walk(getattr(node, name), f"{path}.{name}" if path else name, found)
+            _walk(getattr(node, name), f"{path}.{name}" if path else name, found, markers)
     elif isinstance(node, Mapping):
         for key, value in node.items():
-            _walk(value, f"{path}.{key}" if path else str(key), found)
+            _walk(value, f"{path}.{key}" if path else str(key), found, markers)
     elif isinstance(node, (list, tuple)):
         for i, value in enumerate(node):
-            _walk(value, f"{path}.{i}", found)
+            _walk(value, f"{path}.{i}", found, markers)
 
 
 def value_at(node: Any, path: str) -> Any:
@@ -70,11 +96,12 @@ def has_distribution(scenario: BaseModel) -> bool:
     The same question as ``bool(uncertain_parameters(scenario))``, asked once per
     trial by the engine, so it is answered without building paths, and at once for a
     scenario already known to be fixed: one made by :func:`fix`, or one checked
-    before (scenario models are frozen, so the answer cannot change).
+    before (scenario models are frozen, so the answer cannot change). A scenario with a
+    ``posterior`` section has parameters still to draw.
     """
     if _FIXED.get(id(scenario)) is scenario:
         return False
-    if _holds_distribution(scenario):
+    if getattr(scenario, "posterior", None) is not None or _holds_distribution(scenario):
         return True
     _remember_fixed(scenario)
     return False
@@ -144,17 +171,29 @@ def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndar
     own stream gives uniforms, their normal scores are mixed by the Cholesky factor of
     the group's correlation matrix, and each parameter takes the quantile of its own
     distribution at the mixed score (so each keeps its distribution).
+
+    The parameters of the ``posterior`` section take the values of one particle per
+    draw: draw ``i`` picks particle :func:`~sim.scenario.posterior.pick_particles` of
+    uniform ``i`` of the stream :data:`POSTERIOR_STREAM`, with probability proportional
+    to its weight, so they keep the correlations of the fit exactly.
     """
     found = uncertain_parameters(scenario)
+    joint = {path for path, dist in found.items() if isinstance(dist, FromPosterior)}
+    drawn = {path: dist for path, dist in found.items() if path not in joint}
     # Pairs whose parameters are still distributions (a fixed copy has none left to tie).
     pairs = [
-        pair for pair in getattr(scenario, "correlations", ()) or () if set(pair.between) <= found.keys()
+        pair for pair in getattr(scenario, "correlations", ()) or () if set(pair.between) <= drawn.keys()
     ]
     groups = correlation_matrix(pairs)
     tied = {path for paths, _ in groups for path in paths}
     draws = {
-        path: dist.sample(parameter_stream(seed, path), n) for path, dist in found.items() if path not in tied
+        path: dist.sample(parameter_stream(seed, path), n) for path, dist in drawn.items() if path not in tied
     }
+    if joint:
+        posterior = scenario.posterior.data
+        picked = pick_particles(posterior, parameter_stream(seed, POSTERIOR_STREAM).random(n))
+        for path in joint:
+            draws[path] = posterior.column(path)[picked]
     if groups:
         from scipy.special import ndtr, ndtri
 
@@ -171,17 +210,21 @@ def fix(scenario: BaseModel, values: Mapping[str, float]) -> Any:
     """A copy of the scenario with each distribution replaced by its drawn value.
 
     ``values`` maps dotted paths to numbers; every distribution in the scenario must
-    have a value. The copy is built without re-validation (the values were drawn from
-    distributions whose support the schema already checked), so it is cheap enough to
-    do once per trial.
+    have a value, and a number at a path in ``values`` (a parameter drawn from the
+    posterior) is replaced too. The copy has no ``posterior`` section left: its
+    values are in place. It is built without re-validation (the values were drawn from
+    distributions and particles whose range the schema already checked), so it is
+    cheap enough to do once per trial.
     """
     fixed = _fix(scenario, "", values)
+    if getattr(fixed, "posterior", None) is not None:
+        fixed = fixed.model_copy(update={"posterior": None})
     _remember_fixed(fixed)  # _fix leaves no distribution: one without a value is a KeyError
     return fixed
 
 
 def _fix(node: Any, path: str, values: Mapping[str, float]) -> Any:
-    if isinstance(node, _Dist):
+    if isinstance(node, _Dist) or (isinstance(node, float) and path in values):
         return float(values[path])
     if isinstance(node, BaseModel):
         fields = {}

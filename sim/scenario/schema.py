@@ -24,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -892,6 +893,55 @@ class Correlation(Model):
     rho: float = needed("-", "Correlation of the two draws' normal scores, -0.95 to 0.95.", ge=-0.95, le=0.95)
 
 
+# --------------------------------------------------------------------- posterior
+
+
+class Posterior(Model):
+    """Parameters drawn jointly from the particles of a fit (a posterior file).
+
+    Each trial picks one particle, with probability proportional to its weight, and
+    sets every named parameter to that particle's values, so the correlations the
+    fit found are kept. A named parameter takes its values from the file whatever
+    the scenario writes for it (a number or a distribution). The file format is in
+    docs/model.md, section 8.
+    """
+
+    file: str = needed(
+        "-",
+        "Path of the posterior file (JSON), relative to the scenario file that writes this line. "
+        "Once loaded, the path is made absolute.",
+        min_length=1,
+        max_length=4096,
+    )
+    parameters: list[str] | None = doc(
+        None,
+        "-",
+        "Dotted paths of the parameters to take from the file (default: every parameter in it).",
+        min_length=1,
+        max_length=1000,
+    )
+    _read: Any = PrivateAttr(default=None)
+
+    @property
+    def data(self) -> Any:
+        """The file as read and checked when the scenario was validated
+        (a :class:`sim.scenario.posterior.PosteriorFile`), or ``None`` before."""
+        return self._read
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The parameters this scenario takes from the file, in the file's order."""
+        if self._read is None:
+            return tuple(self.parameters or ())
+        named = self._read.parameters if self.parameters is None else set(self.parameters)
+        return tuple(p for p in self._read.parameters if p in named)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """The file's keys other than particles and weights (method, facts, seed, created ...)."""
+        return dict(self._read.provenance) if self._read is not None else {}
+
+
 # ------------------------------------------------------------------ run settings
 
 
@@ -950,6 +1000,12 @@ class Scenario(Model):
     rules: list[Rule] = doc([], "-", "Policy rules: accelerate, pause, redeploy.", max_length=50)
     correlations: list[Correlation] = doc(
         [], "-", "Pairs of uncertain parameters drawn together, where evidence ties them.", max_length=100
+    )
+    posterior: Posterior | None = doc(
+        None,
+        "-",
+        "Parameters drawn jointly from a fit's posterior file, one particle per trial; they "
+        "override what the scenario writes for them.",
     )
     monte_carlo: MonteCarlo = doc(MonteCarlo(), "-", "Trials and seed.")
     outputs: Outputs = doc(Outputs(), "-", "What the command line writes.")
@@ -1010,6 +1066,7 @@ class Scenario(Model):
                         f"expected one of the forces ({', '.join(self.forces)}), found {rule.force!r}",
                     )
                 )
+        found += _check_posterior(self)
         found += _check_correlations(self)
         if found:
             raise ValidationError.from_exception_data(
@@ -1058,18 +1115,39 @@ def _check_order(
     return found
 
 
+def _check_posterior(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of the ``posterior`` section and its file (see :mod:`sim.scenario.posterior`)."""
+    if scenario.posterior is None:
+        return []
+    from sim.scenario.posterior_checks import check_section
+
+    return check_section(scenario)
+
+
 def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Problems of the ``correlations``: unknown or fixed parameters, repeated pairs, and
-    a set of correlations no joint distribution can have (not positive definite)."""
+    """Problems of the ``correlations``: unknown or fixed parameters, parameters drawn from
+    the posterior, repeated pairs, and a set of correlations no joint distribution can have
+    (not positive definite)."""
     if not scenario.correlations:
         return []
     from sim.scenario.sampling import correlation_matrix, uncertain_parameters, value_at
 
     uncertain = uncertain_parameters(scenario)
+    joint = set(scenario.posterior.paths) if scenario.posterior is not None else set()
     found: list[tuple[tuple[str | int, ...], str]] = []
     seen: set[frozenset[str]] = set()
     for i, pair in enumerate(scenario.correlations):
         for path in pair.between:
+            if path in joint:
+                found.append(
+                    (
+                        ("correlations", i, "between"),
+                        f"expected parameters not drawn from the posterior, found {path!r}: the "
+                        f"posterior file carries its own dependence between its parameters (drop "
+                        f"this pair, or leave {path} out of posterior.parameters)",
+                    )
+                )
+                continue
             # A parameter written as a number (an override may fix one) leaves its pair
             # inactive; a path that names no numeric parameter is a mistake.
             if path not in uncertain and not isinstance(value_at(scenario, path), float):
