@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import binom
 
-from sim.calibrate.checks import CHECKS, RUNS, Check, held_out, run_replay
+from sim.calibrate.checks import CHECKS, RUNS, Check, held_out, replay, run_replay
 
 LEVEL = 0.05
 BAND = 90.0  # the central interval whose misses are counted
@@ -250,8 +250,12 @@ def run_backtest(
     overrides: dict | list | None = None,
     level: float = LEVEL,
     progress: bool = False,
+    cached: bool = False,
 ) -> Backtest:
-    """Run the replays (all of :data:`RUNS` by default) and score every check on them."""
+    """Run the replays (all of :data:`RUNS` by default) and score every check on them.
+
+    ``cached`` takes each replay's default run from :func:`~sim.calibrate.checks.replay`
+    (run once per process, as the back tests do) instead of running it again."""
     names = list(RUNS) if replays is None else list(replays)
     scores: list[FactScore] = []
     per_replay: list[np.ndarray] = []
@@ -259,7 +263,10 @@ def run_backtest(
     worsts: list[np.ndarray] = []
     observed = worst = 0.0
     for name in names:
-        results = run_replay(name, trials=trials, jobs=jobs, overrides=overrides, progress=progress)
+        if cached and trials is None and not overrides:
+            results = replay(name)
+        else:
+            results = run_replay(name, trials=trials, jobs=jobs, overrides=overrides, progress=progress)
         columns = []
         for check in (c for c in CHECKS if c.scenario == name):
             values = np.asarray(check.measure(results), dtype=float)

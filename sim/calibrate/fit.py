@@ -300,9 +300,13 @@ def run_fit(
 
     ``backend`` is ``"processes"`` (``jobs`` local workers; 1: this process) or ``"dask"``
     (the scheduler at ``scheduler``, or a local cluster of ``jobs`` workers)."""
+    import logging
+
     import pyabc
 
     from sim.montecarlo.ledger import Ledger
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # progress comes from ``report``
 
     problem = build_problem(replays, only)
     job = {
