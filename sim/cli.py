@@ -1,11 +1,12 @@
 """The command line: parse arguments, call the library, print.
 
-Three commands::
+The commands::
 
     python -m sim [run] SCENARIO.yaml [MORE.yaml ...] [options]   run (several: compare)
     python -m sim validate SCENARIO.yaml [...]                    check files, report every error
     python -m sim schema                                           print the JSON Schema
     python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
+    python -m sim fit-attacks EVENTS.csv [options]                 fit the attack process to events
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial")
+COMMANDS = ("run", "validate", "schema", "trial", "fit-attacks")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -238,6 +239,10 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("folder", metavar="RESULTS_FOLDER")
     trial.add_argument("index", type=_count, metavar="INDEX")
     trial.set_defaults(handler=_trial)
+
+    from sim.commands import fit_attacks
+
+    fit_attacks.add_parser(commands)
     return parser
 
 
