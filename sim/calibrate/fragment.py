@@ -4,8 +4,7 @@ The point estimates are the section's values; the intervals, and what the data w
 are comments above it (YAML has no place for an interval in a parameter's value, and
 a scenario must stay loadable as it is). The fragment loads as part of a scenario: a
 scenario that ``extends`` it (and gives the rest), or, written with ``extends`` itself,
-as a complete scenario built on another one (see docs/calibration.md, "Fitting the
-attack process").
+as a complete scenario built on another one (see docs/fit-attacks.md).
 """
 
 from __future__ import annotations
@@ -97,7 +96,7 @@ def militia_fragment(fit: HawkesFit, about: str, extends: str | None = None) -> 
     width = max(len(name) for name in LABELS)
     lines = [
         "# Militia attack process fitted by `python -m sim fit-attacks` (maximum likelihood;",
-        "# docs/calibration.md, 'Fitting the attack process').",
+        "# docs/fit-attacks.md).",
         f"# Data: {about}",
         f"# Log-likelihood {fit.log_likelihood:.2f}. Estimates with {fit.level:.0%} intervals "
         f"({METHOD_NAMES[fit.method]}):",

@@ -25,8 +25,8 @@ either is asymmetric on the natural scale and stays inside the parameters' range
 The tests measure their coverage on event logs the engine produced.
 
 Dates without a time of day (:func:`fit_event_days`) are spread uniformly over their
-day with a fixed seed before the fit; see docs/calibration.md, "Fitting the attack
-process", for why and for the bias this leaves.
+day with a fixed seed before the fit; see docs/fit-attacks.md for why, and for the
+bias this leaves.
 """
 
 from __future__ import annotations
@@ -261,7 +261,7 @@ def fit_hawkes(
                 start,
                 args=(times, window_days),
                 method="Nelder-Mead",
-                options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000, "maxfev": 8000},
+                options={"xatol": 1e-5, "fatol": 1e-8, "maxiter": 4000, "maxfev": 8000},
             )
             if best is None or found.fun < best.fun:
                 best = found

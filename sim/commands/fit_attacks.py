@@ -125,7 +125,13 @@ def _fit(args: argparse.Namespace) -> int:
     if fit.decay_days.value < SHORT_DECAY_DAYS:
         print(
             f"warning: the fitted decay ({number(fit.decay_days.value)} days) is short against the dates' "
-            "resolution of a day: the branching ratio and decay are blurred (docs/calibration.md)",
+            "resolution of a day: the branching ratio and decay are blurred (docs/fit-attacks.md)",
+            file=sys.stderr,
+        )
+    if fit.decay_days.value > 0.99 * fit.window_days:
+        print(
+            f"warning: the fitted decay is the window's length ({length} days), the longest tried: the tempo "
+            "changed over the whole window, which a constant background cannot follow (docs/fit-attacks.md)",
             file=sys.stderr,
         )
     if fit.branching_ratio.low == 0.0:
