@@ -15,7 +15,8 @@ disk, a run too large, an unreachable scheduler), 1 on an internal error or too 
 failed trials, 130 when interrupted by Ctrl-C and 143 by SIGTERM (the finished trials
 are saved either way, and kept in a checkpoint from which the same command resumes).
 
-Nothing here computes: every number printed comes from :mod:`sim.montecarlo`.
+Nothing here computes: every number printed comes from :mod:`sim.montecarlo` (or, for
+``fit-attacks``, from :mod:`sim.calibrate` through :mod:`sim.commands.fit_attacks`).
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def fit_hawkes(
       is near 0; a bound the likelihood never reaches is the parameter's edge (0 for
       ``n``, infinity for ``tau``).
     - ``"wald"``: the observed information on the transformed scale (the inverse
-      Hessian), mapped back; about a hundred times cheaper, and as good with a thousand
+      Hessian), mapped back; a fit takes about a fifth of the time, and it is as good with a thousand
       attacks or more. A parameter with a flat likelihood gets NaN bounds.
 
     The long-run rate's profile is taken over ``(log r, logit n, log tau)`` with
