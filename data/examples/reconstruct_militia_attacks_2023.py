@@ -67,7 +67,10 @@ def countries(every: list[dt.date]) -> list[str]:
     for last, iraq, _ in IRAQ:
         span = [d for d in every[done:] if d <= last]
         share = iraq - before
-        names += ["Iraq" if (k + 1) * share // len(span) > k * share // len(span) else "Syria" for k in range(len(span))]
+        names += [
+            "Iraq" if (k + 1) * share // len(span) > k * share // len(span) else "Syria"
+            for k in range(len(span))
+        ]
         done, before = done + len(span), iraq
     return names
 
