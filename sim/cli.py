@@ -8,6 +8,7 @@ The commands::
     python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
     python -m sim backtest [--only REPLAY ...] [--set PATH=VALUE]  score the model on the record
     python -m sim calibrate [--population N] [--generations G]     fit the posterior (ABC-SMC)
+    python -m sim fit-attacks EVENTS.csv [options]                 fit the attack process to events
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -16,7 +17,8 @@ disk, a run too large, an unreachable scheduler), 1 on an internal error or too 
 failed trials, 130 when interrupted by Ctrl-C and 143 by SIGTERM (the finished trials
 are saved either way, and kept in a checkpoint from which the same command resumes).
 
-Nothing here computes: every number printed comes from :mod:`sim.montecarlo`.
+Nothing here computes: every number printed comes from :mod:`sim.montecarlo` (or, for
+``fit-attacks``, from :mod:`sim.calibrate` through :mod:`sim.commands.fit_attacks`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial", "backtest", "calibrate")
+COMMANDS = ("run", "validate", "schema", "trial", "backtest", "calibrate", "fit-attacks")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -317,6 +319,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     calibrate.set_defaults(handler=_calibrate)
     trial.set_defaults(handler=_trial)
+
+    from sim.commands import fit_attacks
+
+    fit_attacks.add_parser(commands)
     return parser
 
 
