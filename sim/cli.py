@@ -516,9 +516,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.fresh and checkpoint.exists():
         shutil.rmtree(checkpoint)
 
-    def report(generation: Any) -> None:
+    def report(replay: str, generation: Any) -> None:
         print(
-            f"generation {generation.t + 1}/{args.generations}: epsilon {generation.epsilon:.3g}, "
+            f"{replay}, generation {generation.t + 1}/{args.generations}: epsilon {generation.epsilon:.3g}, "
             f"{generation.particles} accepted of {generation.evaluations} simulated "
             f"({100 * generation.acceptance:.0f}%), effective sample size {generation.ess:.0f}",
             file=sys.stderr,
@@ -526,14 +526,14 @@ def _calibrate(args: argparse.Namespace) -> int:
         )
 
     try:
-        problem, history = fit.run_fit(
+        blocks = fit.fit_blocks(
             checkpoint,
             replays,
             population=args.population,
             generations=args.generations,
             seed=args.seed,
             jobs=args.jobs,
-            only=args.parameters or fit.FITTED,
+            only=args.parameters,
             backend=args.backend,
             scheduler=args.scheduler,
             report=report,
@@ -544,20 +544,24 @@ def _calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    if not problem.paths:
-        print("error: --parameters: none of the named parameters is drawn in these replays", file=sys.stderr)
+    if not blocks:
+        print("error: --parameters: none of the named parameters is fitted on these replays", file=sys.stderr)
         return EXIT_USAGE
-    path = fit.write_posterior(out, problem, history, args.seed)
-    values, weights = fit.posterior_of(problem, history)
+    path = fit.write_posterior(out, blocks, args.seed, args.population)
     print(f"{'parameter':52s} {'prior 5% / median / 95%':>32s} {'posterior 5% / median / 95%':>32s} narrowed")
-    for row in fit.shrinkage(problem, values, weights):
-        prior = " / ".join(_number(v) for v in row["prior"])
-        posterior = " / ".join(_number(v) for v in row["posterior"])
-        print(f"{row['parameter']:52s} {prior:>32s} {posterior:>32s} {100 * row['narrowed']:7.0f}%")
-    failures = checkpoint / "failures.jsonl"
-    failed = len(failures.read_text().splitlines()) if failures.exists() else 0
+    for problem, history in blocks:
+        values, weights = fit.posterior_of(problem, history)
+        for row in fit.shrinkage(problem, values, weights):
+            prior = " / ".join(_number(v) for v in row["prior"])
+            posterior = " / ".join(_number(v) for v in row["posterior"])
+            print(f"{row['parameter']:52s} {prior:>32s} {posterior:>32s} {100 * row['narrowed']:7.0f}%")
+    failures = [f for f in checkpoint.glob("*/failures.jsonl") if f.read_text().strip()]
+    failed = sum(len(f.read_text().splitlines()) for f in failures)
     if failed:
-        print(f"{failed} simulation(s) failed and were rejected; see {failures}", file=sys.stderr)
+        print(
+            f"{failed} simulation(s) failed and were rejected; see {', '.join(map(str, failures))}",
+            file=sys.stderr,
+        )
     else:
         shutil.rmtree(checkpoint, ignore_errors=True)
     print(f"posterior written to {path}")

@@ -30,6 +30,9 @@ def small_fit(folder, generations=2, jobs=1, population=16):
 def test_the_problem_fits_only_shared_structural_parameters_on_fitting_facts():
     problem = fit.build_problem()
     assert set(problem.paths) == set(fit.FITTED)
+    # The blocks share no parameter: each replay's fit is independent of the other's.
+    blocks = list(fit.BLOCKS.values())
+    assert not set(blocks[0]) & set(blocks[1])
     assert not set(fit.STATE) & set(problem.paths)
     from sim.calibrate.checks import fact_uses
 
@@ -94,6 +97,8 @@ def test_the_command_writes_a_posterior_with_its_provenance(tmp_path, capsys):
     particles = np.array(document["particles"])
     assert particles.shape == (12, 2)
     assert np.isclose(sum(document["weights"]), 1.0)
+    (block,) = document["fits"]
+    assert block["scenarios"] == ["replay_2023"] and block["generations"] == 2
     assert document["seed"] == 5 and document["scenarios"] == ["replay_2023"]
     assert "militia_attacks_cum_2023_12_21" in document["facts"]
     assert len(document["facts_sha256"]) == 64
@@ -108,3 +113,26 @@ def test_the_command_writes_a_posterior_with_its_provenance(tmp_path, capsys):
 def test_the_command_refuses_an_unknown_replay(capsys):
     assert main(["calibrate", "--only", "replay_1999"]) == 2
     assert "replay_1999" in capsys.readouterr().err
+
+
+def test_blocks_are_combined_by_resampling_each_and_pairing_at_random():
+    class History:
+        def __init__(self, frame, weights):
+            self.frame, self.weights, self.max_t = frame, weights, 0
+
+        def get_distribution(self, m, t):
+            return self.frame, self.weights
+
+    import pandas as pd
+
+    a = fit.build_problem(("replay_2023",), ("militia.attack_rate_per_day",))
+    b = fit.build_problem(("replay_2011",), ("isis.growth_per_day",))
+    heavy = np.array([0.7, 0.1, 0.1, 0.1])
+    za = pd.DataFrame({"z0": [-1.0, 0.0, 1.0, 2.0]})
+    zb = pd.DataFrame({"z0": [0.5, -0.5, 1.5, -1.5]})
+    paths, particles = fit.combine([(a, History(za, heavy)), (b, History(zb, np.full(4, 0.25)))], 1000, 3)
+    assert paths == ["militia.attack_rate_per_day", "isis.growth_per_day"]
+    first = a.values(np.array([-1.0]))[0]
+    assert abs(np.mean(particles[:, 0] == first) - 0.7) < 0.01  # systematic: within 1/size
+    # Independent pairing: the two columns are uncorrelated.
+    assert abs(np.corrcoef(particles[:, 0], particles[:, 1])[0, 1]) < 0.1

@@ -114,9 +114,9 @@ def _number(value: float) -> str:
 
 
 def record_table() -> str:
-    """The record against the model's median and 5-95% interval, check by check."""
+    """The record against the model's median and central interval, check by check."""
     lines = [
-        "| replay | fact | kept for | record | model median | model 5-95% | record's rank | verdict |",
+        "| replay | fact | kept for | record | model median | model interval | record's rank | verdict |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for check in CHECKS:
@@ -132,7 +132,8 @@ def record_table() -> str:
                     s if v <= horizon else "none"
                     for s, v in zip(shown, (verdict.median, verdict.low, verdict.high), strict=True)
                 ]
-            model, interval = shown[0], f"{shown[1]} - {shown[2]}"
+            tail = (100 - check.band) / 2
+            model, interval = shown[0], f"{shown[1]} - {shown[2]} ({tail:g}-{100 - tail:g}%)"
         status = "pass" if verdict.passed else "fail"
         if check.known_failure:
             status += " (known, structural)"

@@ -4,7 +4,7 @@ Every replay in :data:`sim.calibrate.checks.RUNS` (``replay_2023``: the militia 
 2023-24; ``replay_2011``: the 2011 exit and the collapse of 2014; ``phased_2024``:
 what happened after the September 2024 announcement) is run once, with its fixed seed
 and trial count on two workers, and each fact is checked: the record must lie inside
-the model's central 90% interval (5th-95th percentile) or, for an event that did not
+the model's central interval (90% unless the check says otherwise) or, for an event that did not
 happen, its probability must stay under the stated tolerance. The facts, their
 sources and their measures are defined in ``sim/calibrate/checks.py``; docs/calibration.md
 shows the same table with the model's numbers.
@@ -38,6 +38,6 @@ def test_replay_distribution_covers_the_record(check):
         )
     else:
         assert verdict.passed, (
-            f"{check.what}: record {check.record:g} outside the model's 5-95% interval "
+            f"{check.what}: record {check.record:g} outside the model's central {check.band:g}% interval "
             f"[{verdict.low:g}, {verdict.high:g}] (median {verdict.median:g})"
         )
