@@ -387,7 +387,7 @@ def _run_and_save(
         _print_json(every, done if len(scenarios) > 1 else None, where)
     elif not args.quiet:
         for results in every:
-            _print_table(results.summary(), results, sys.stdout)
+            _print_table(results, sys.stdout)
             if len(scenarios) > 1:
                 print()
         if len(scenarios) > 1:
@@ -507,46 +507,24 @@ def _check_writable(out: Path, wanted: str, folder_kind: Any) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _rows(summary: Any, total: int) -> list[tuple[str, ...]]:
-    from sim.engine.outcomes import describe
-    from sim.montecarlo.results import format_number as _number
+def _rows(results: Any) -> list[tuple[str, ...]]:
+    from sim.montecarlo.results import readable_summary
 
-    names = [n for n in TABLE_OUTCOMES if n in summary.index]
-    names += [n for n in summary.index if n.startswith("rule:")]
-    rows = []
-    for name in names:
-        row = summary.loc[name]
-        outcome = describe(name)
-        unit = "probability" if outcome.kind == "binary" else outcome.unit
-        label = name if outcome.kind != "binary" else f"P({name})"
-        if outcome.kind == "day" or int(row["n"]) < total:  # some trials left out (never, or censored)
-            label += f" [{int(row['n'])} trials]"
-        # Every trial alike, or none to tell: no interval to print.
-        constant = int(row["n"]) == 0 or (row["p5"] == row["p95"] and row["ci_low"] == row["ci_high"])
-        rows.append(
-            (
-                label,
-                _number(row["mean"], unit),
-                "" if constant else f"{_number(row['ci_low'], unit)} to {_number(row['ci_high'], unit)}",
-                _number(row["median"], unit) if outcome.kind != "binary" else "",
-                f"{_number(row['p5'], unit)} to {_number(row['p95'], unit)}"
-                if outcome.kind != "binary" and not constant
-                else "",
-                outcome.unit if outcome.kind != "binary" else "",
-            )
-        )
-    return rows
+    names = [n for n in TABLE_OUTCOMES if n in results.summary().index]
+    names += [n for n in results.summary().index if n.startswith("rule:")]
+    table = readable_summary(results, names)
+    return [(label, *cells) for label, cells in zip(table.index, table.to_numpy().tolist(), strict=True)]
 
 
-def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
+def _print_table(results: Any, stream: TextIO) -> None:
     header = ("outcome", "mean", "95% CI of mean", "median", "5% to 95%", "unit")
-    rows = _rows(summary, results.n_trials)
+    rows = _rows(results)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     seconds = results.timings.get("wall_seconds", float("nan"))
     failed = f" ({len(results.failures)} failed, left out)" if results.failures else ""
     print(
         f"{_one_line(results.name)}: {results.n_trials} trials{failed}, seed {results.seed}, "
-        f"{results.scenario.days} days from {results.scenario.start} ({seconds:.1f} s)",
+        f"{results.dates[0]:%Y-%m-%d} to {results.dates[-1]:%Y-%m-%d} ({seconds:.1f} s)",
         file=stream,
     )
     for i, row in enumerate((header, *rows)):
@@ -567,9 +545,11 @@ def _print_differences(comparison: Any, stream: TextIO) -> None:
     print(f"Paired differences against {base} (same seed, same trials):", file=stream)
     width = max(len(_one_line(s)) for s in keep["scenario"]) if len(keep) else 8
     for _, row in keep.iterrows():
+        # A difference of probabilities in percentage points, of dates in days.
+        scale, unit = {"binary": (100, "points"), "day": (1, "days")}.get(row["kind"], (1, row["unit"]))
         print(
-            f"  {_one_line(row['scenario']):<{width}}  {row['outcome']:<20} {_number(row['mean_diff']):>10}"
-            f"  ({_number(row['ci_low'])} to {_number(row['ci_high'])})",
+            f"  {_one_line(row['scenario']):<{width}}  {row['outcome']:<24} {_number(scale * row['mean_diff']):>10}"
+            f"  ({_number(scale * row['ci_low'])} to {_number(scale * row['ci_high'])}) {unit}",
             file=stream,
         )
 
@@ -577,7 +557,7 @@ def _print_differences(comparison: Any, stream: TextIO) -> None:
 def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     payload: dict[str, Any] = {
         "results_folder": str(out),
-        "scenarios": {r.name: _records(r.summary()) for r in every},
+        "scenarios": {r.name: _records(r) for r in every},
         "failed_trials": {r.name: [f["index"] for f in r.failures] for r in every},
     }
     if comparison is not None:
@@ -586,6 +566,15 @@ def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     sys.stdout.write("\n")
 
 
-def _records(summary: Any) -> dict[str, dict[str, Any]]:
-    """A summary table as plain JSON values (NaN becomes null)."""
-    return json.loads(summary.to_json(orient="index"))
+def _records(results: Any) -> dict[str, dict[str, Any]]:
+    """A summary table as plain JSON values (NaN becomes null); a day outcome also gets its
+    statistics as ISO dates (``mean_date``, ``median_date`` ...)."""
+    import pandas as pd
+
+    summary = results.summary()
+    records = json.loads(summary.to_json(orient="index"))
+    for name in summary.index[summary["kind"] == "day"]:
+        for column in ("mean", "ci_low", "ci_high", "median", "p5", "p95"):
+            date = results.date_of(float(summary.loc[name, column]))
+            records[name][f"{column}_date"] = None if pd.isna(date) else f"{date:%Y-%m-%d}"
+    return records

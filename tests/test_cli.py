@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -231,3 +232,35 @@ def test_ctrl_c_keeps_the_finished_trials_and_exits_130(tmp_path):
     trials = pd.read_parquet(out / "trials.parquet")
     assert 0 < len(trials) < 5000
     assert json.loads((out / "run.json").read_text())["interrupted"] is True
+
+
+def test_the_summary_table_gives_days_as_dates_and_probabilities_in_percent(tmp_path, capsys):
+    text = (
+        write(tmp_path)
+        .read_text()
+        .replace("troops: 500}", "troops: 500, schedule: [{at: 15, troops: 0, ramp_days: 5}]}")
+    )
+    (tmp_path / "leaving.yaml").write_text(text)
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "leaving.yaml"), "--jobs", "1", "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    exit_line = next(line for line in printed.splitlines() if line.startswith("exit date [6 trials]"))
+    assert exit_line.split()[4] == "2024-03-02" and exit_line.endswith("date")  # day 30 from 1 Feb
+    assert "exit_day" not in printed and "tiny: 6 trials, seed 7, 2024-02-01 to 2024-04-01" in printed
+    assert re.search(r"^P\(collapse\) +\d+\.\d%", printed, re.MULTILINE)
+
+
+def test_json_gives_day_outcomes_as_dates_too(tmp_path, capsys):
+    out = tmp_path / "out"
+    text = (
+        write(tmp_path)
+        .read_text()
+        .replace("troops: 500}", "troops: 500, schedule: [{at: 15, troops: 0, ramp_days: 5}]}")
+    )
+    (tmp_path / "leaving.yaml").write_text(text)
+    assert (
+        main([str(tmp_path / "leaving.yaml"), "--jobs", "1", "--out", str(out), "--json", "--no-plots"]) == 0
+    )
+    row = json.loads(capsys.readouterr().out)["scenarios"]["tiny"]["exit_day"]
+    assert (row["median"], row["median_date"]) == (30.0, "2024-03-02")
+    assert row["ci_low_date"] == row["ci_high_date"] == "2024-03-02"
