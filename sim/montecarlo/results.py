@@ -502,6 +502,8 @@ class Comparison:
         both values are finite), ``ci_low``, ``ci_high`` (95% Student t interval of that
         mean; a binary outcome's difference is one of probabilities), ``n`` (pairs used),
         ``first_mean`` and ``other_mean`` (means over those pairs), ``kind`` and ``unit``.
+        A day outcome's difference is one of dates, in days: runs that start on different
+        dates have their days counted from the first run's start.
         """
         first = self.results[0]
         rows = []
@@ -514,9 +516,11 @@ class Comparison:
                     continue
                 a = a_trials[outcome].to_numpy(dtype=float)
                 b = b_trials[outcome].to_numpy(dtype=float)
+                kind, unit = outcome_kind_unit(outcome)
+                if kind == "day":  # days count from each run's start: compare the dates
+                    b = b + (other.dates[0] - first.dates[0]).days
                 interval, n = stats.paired_difference(a, b)
                 both = np.isfinite(a) & np.isfinite(b)
-                kind, unit = outcome_kind_unit(outcome)
                 rows.append(
                     {
                         "scenario": other.name,

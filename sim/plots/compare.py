@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib.dates as mdates
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from sim.plots._data import outcome_stats
 from sim.plots.fans import draw_fan
@@ -22,6 +25,7 @@ from sim.plots.style import (
     legend_outside,
     new_figure,
     no_data,
+    outcome_kind,
     outcome_label,
     outcome_title,
     scenario_colours,
@@ -30,6 +34,17 @@ from sim.plots.style import (
     series_label,
     styled,
 )
+
+
+def _to_x(kind: str, start: pd.Timestamp):
+    """Where values of an outcome of this kind go on its axis: percent for a probability,
+    matplotlib's date numbers for a day offset, the value itself otherwise."""
+    if kind == "binary":
+        return lambda values: 100.0 * np.asarray(values, dtype=float)
+    if kind == "day":
+        origin = mdates.date2num(start)
+        return lambda values: origin + np.floor(np.asarray(values, dtype=float))
+    return lambda values: np.asarray(values, dtype=float)
 
 
 def _names(comparison: Any) -> list[str]:
@@ -52,25 +67,40 @@ def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -
     figure, axes = new_figure(nrows, ncols, width=11.0, height=0.35 * len(runs) * nrows + 1.3 * nrows + 0.8)
     flat = axes.ravel()
     for ax, name in zip(flat, names, strict=False):
+        kind = outcome_kind(name)
         for y, results in enumerate(runs):
             stats = outcome_stats(results, name)
             colour = colours[results.name]
-            if len(stats.values) and stats.p5 != stats.mean:
-                ax.plot([stats.p5, stats.p95], [y, y], color=colour, alpha=0.45, linewidth=1.2)
+            if not len(stats.values):
+                never = "never happened" if kind == "day" else "no values"
+                ax.annotate(never, (0.02, y), xycoords=("axes fraction", "data"), va="center", color=colour)
+                continue
+            # Probabilities in percent; days as the dates they fall on (runs may start apart).
+            to_x = _to_x(kind, results.dates[0])
+            if kind != "binary" and stats.p5 != stats.p95:  # a binary outcome's trials are 0 or 1: no range
+                ax.plot(to_x([stats.p5, stats.p95]), [y, y], color=colour, alpha=0.45, linewidth=1.2)
+            mean, low, high = to_x([stats.mean, stats.low, stats.high])
             ax.errorbar(
-                [stats.mean],
+                [mean],
                 [y],
-                xerr=[[stats.mean - stats.low], [stats.high - stats.mean]],
+                xerr=[[mean - low], [high - mean]] if np.isfinite([low, high]).all() else None,
                 fmt="o",
                 color=colour,
                 capsize=4,
                 markersize=6,
                 linewidth=2,
             )
+        if kind == "binary":
+            ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
+            ax.set_xlim(0, 100)
+        elif kind == "day":
+            ax.xaxis_date()
+            date_axis(ax)
         ax.set_yticks(range(len(runs)), [r.name for r in runs])
         ax.set_ylim(len(runs) - 0.5, -0.5)
-        ax.set_title(sentence(outcome_title(name)))
-        ax.set_xlabel(outcome_label(name))
+        title = outcome_title(name)
+        ax.set_title(sentence(title.removesuffix(" day") + " date" if kind == "day" else title))
+        ax.set_xlabel(f"P({title})" if kind == "binary" else "date" if kind == "day" else outcome_label(name))
         ax.grid(axis="y", visible=False)
     for ax in flat[len(names) :]:
         ax.set_visible(False)
@@ -139,7 +169,17 @@ def plot_differences(comparison: Any, names: Sequence[str] | None = None) -> Fig
             if scenario not in rows.index:
                 continue
             row = rows.loc[scenario]
-            mean, low, high = float(row["mean_diff"]), float(row["ci_low"]), float(row["ci_high"])
+            if not int(row["n"]):
+                ax.annotate(
+                    "no pairs: never happened in both",
+                    (0.02, y),
+                    xycoords=("axes fraction", "data"),
+                    va="center",
+                    color=colours[scenario],
+                )
+                continue
+            scale = 100.0 if outcome_kind(name) == "binary" else 1.0  # probabilities in points
+            mean, low, high = (scale * float(row[c]) for c in ("mean_diff", "ci_low", "ci_high"))
             if not np.isfinite(mean):
                 continue
             ax.errorbar(
@@ -156,7 +196,11 @@ def plot_differences(comparison: Any, names: Sequence[str] | None = None) -> Fig
         ax.set_yticks(range(len(others)), others)
         ax.set_ylim(len(others) - 0.5, -0.5)
         ax.set_title(sentence(outcome_title(name)))
-        ax.set_xlabel("difference in " + outcome_label(name).replace("days after start", "days"))
+        if outcome_kind(name) == "binary":
+            ax.set_xlabel(f"difference in P({outcome_title(name)}) (percentage points)")
+        else:
+            label = outcome_label(name).replace("days after start", "days")
+            ax.set_xlabel("difference in " + label.replace(" day (", " date ("))
         ax.grid(axis="y", visible=False)
         left, right = ax.get_xlim()
         span = max(abs(left), abs(right))

@@ -184,3 +184,12 @@ def test_load_comparison_gives_back_the_comparison(comparison, tmp_path):
         load_results(folder)
     with pytest.raises(FileNotFoundError, match="not a comparison folder"):
         load_comparison(folder / "1-early")
+
+
+def test_day_differences_compare_dates_when_runs_start_apart():
+    early = leaving("early", 20, 30)
+    late_start = leaving("late", 20, 30).model_copy(update={"start": pd.Timestamp("2024-01-11").date()})
+    both = compare([early, late_start], trials=10, jobs=1, progress=False)
+    row = both.differences().set_index("outcome").loc["exit_day"]
+    # The same schedule in days, ten days later on the calendar: exits ten days later.
+    assert row["mean_diff"] == pytest.approx(10.0) and row["ci_low"] == pytest.approx(10.0)
