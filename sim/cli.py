@@ -6,6 +6,7 @@ Three commands::
     python -m sim validate SCENARIO.yaml [...]                    check files, report every error
     python -m sim schema                                           print the JSON Schema
     python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
+    python -m sim report RESULTS_FOLDER [--out FILE.html]          one self-contained HTML report
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial")
+COMMANDS = ("run", "validate", "schema", "trial", "report")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -212,6 +213,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep no checkpoint beside the results (saves disk space; a stopped run cannot resume)",
     )
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write report.html, one self-contained page, in the results folder",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -238,6 +244,19 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("folder", metavar="RESULTS_FOLDER")
     trial.add_argument("index", type=_count, metavar="INDEX")
     trial.set_defaults(handler=_trial)
+
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of a saved run or comparison",
+        description="Write one HTML file (figures embedded) of the results or comparison saved in "
+        "RESULTS_FOLDER: the question, the scenarios, summary tables with intervals, the collapse "
+        "table, every figure and the run's provenance.",
+    )
+    report.add_argument("folder", metavar="RESULTS_FOLDER")
+    report.add_argument(
+        "--out", metavar="FILE.html", help="where to write it (default: RESULTS_FOLDER/report.html)"
+    )
+    report.set_defaults(handler=_report)
     return parser
 
 
@@ -383,6 +402,8 @@ def _run_and_save(
         function = "save_all" if len(scenarios) == 1 else "save_comparison"
         written = _save_plots(function, done, where, fmt)
         print(f"{len(written)} figures in {where / 'plots'}", file=sys.stderr)
+    if args.report:
+        print(f"report in {_write_report(done, where / 'report.html')}", file=sys.stderr)
     if args.json:
         _print_json(every, done if len(scenarios) > 1 else None, where)
     elif not args.quiet:
@@ -472,6 +493,34 @@ def _trial(args: argparse.Namespace) -> int:
     for name, value in result.outcomes.items():
         print(f"  {name} = {float(value):.6g}")
     return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.montecarlo.results import load_comparison, load_results
+    from sim.montecarlo.store import folder_kind
+
+    kind = folder_kind(args.folder)
+    if kind not in ("results", "comparison"):
+        found = "nothing" if kind is None else "no run.json or comparison.json"
+        raise UsageError(
+            f"RESULTS_FOLDER: expected a results or comparison folder, found {found} at {args.folder}"
+        )
+    try:
+        done = load_results(args.folder) if kind == "results" else load_comparison(args.folder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    written = _write_report(done, Path(args.out) if args.out else Path(args.folder) / "report.html")
+    print(f"report in {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_report(done: Any, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.report import write_report
+
+    return write_report(done, path)
 
 
 def _save_plots(function: str, what: Any, out: Path, fmt: str) -> list[Path]:
