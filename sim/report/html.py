@@ -6,14 +6,16 @@ import base64
 import datetime as dt
 import html
 import os
+import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.montecarlo.results import Comparison, Results, format_number, readable_summary
-from sim.scenario.sampling import uncertain_parameters
+from sim.scenario.display import scenario_html
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
@@ -219,56 +221,17 @@ def _figures(what: Results | Comparison) -> str:
 
 
 def _scenario(r: Results) -> str:
-    s = r.scenario
-    forces = pd.DataFrame(
-        [
-            {
-                "element": key,
-                "contingent": f.contingent,
-                "base": f.base,
-                "region": s.bases[f.base].region if f.base in s.bases else "",
-                "troops": _value(f.troops),
-                "schedule": "; ".join(_waypoint(w) for w in f.schedule) or "stays",
-            }
-            for key, f in s.forces.items()
-        ]
-    )
-    uncertain = pd.DataFrame(
-        [
-            {"parameter": path, "distribution": _distribution(d)}
-            for path, d in uncertain_parameters(s).items()
-        ],
-        columns=["parameter", "distribution"],
-    )
-    return (
-        f"<h2>Scenario: {_e(s.name)}</h2><p>{_e(s.description or '')}</p>"
-        f"<p>Start {s.start:%d %b %Y}, {s.days:,} days; {len(s.bases)} bases, {len(s.forces)} force elements, "
-        f"{len(s.rules)} rules.</p><h3>Forces and schedules</h3>{_table(forces, index=False)}"
-        f"<h3>Uncertain inputs</h3>{_table(uncertain, index=False) if len(uncertain) else '<p>none</p>'}"
-    )
+    return f"<h2>Scenario: {_e(r.name)}</h2>{scenario_html(r.scenario)}"
 
 
-def _value(value: Any) -> str:
-    return _distribution(value) if hasattr(value, "dist") else f"{float(value):,.0f}"
-
-
-def _waypoint(w: Any) -> str:
-    when = f"from {w.at}" if w.at is not None else "when conditions hold"
-    ramp = _value(w.ramp_days)
-    return f"{when}: to {_value(w.troops)} over {ramp} days"
-
-
-def _distribution(d: Any) -> str:
-    fields = d.model_dump(by_alias=True, exclude_none=True)
-    kind = fields.pop("dist", "")
-    return (
-        f"{kind}("
-        + ", ".join(
-            f"{k.rstrip('_')}={v:g}" if isinstance(v, float) else f"{k.rstrip('_')}={v}"
-            for k, v in fields.items()
-        )
-        + ")"
-    )
+def _versions() -> str:
+    found = [f"Python {sys.version.split()[0]}"]
+    for package in ("sim", "numpy", "simpy", "pandas", "scipy", "matplotlib"):
+        try:
+            found.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{package} (version unknown)")
+    return ", ".join(found)
 
 
 def _provenance(runs: list[Results]) -> str:
@@ -285,11 +248,9 @@ def _provenance(runs: list[Results]) -> str:
         }
         for r in runs
     ]
-    from sim import __version__
-
     made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"<h2>Provenance</h2>{_table(pd.DataFrame(rows), index=False)}"
-        f"<p>Made with sim {_e(__version__)} on {made}. The same scenario, seed and code give the same "
+        f"<p>Made on {made} with {_e(_versions())}. The same scenario, seed and code give the same "
         "results bit for bit.</p>"
     )

@@ -912,6 +912,12 @@ class Scenario(Model):
             return float((when - self.start).days)
         return when
 
+    def _repr_html_(self) -> str:
+        """Bases, forces and schedules, and uncertain inputs as tables, for Jupyter."""
+        from sim.scenario.display import scenario_html
+
+        return scenario_html(self)
+
 
 def _check_order(
     where: tuple[str, ...], moments: list[tuple[int, Any]], start: dt.date
