@@ -524,3 +524,8 @@ def test_compare_outcomes_draws_probabilities_in_percent_without_a_range_of_tria
     dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
     expected = [100 * r.summary().loc["collapse", "mean"] for r in comparison.results]
     assert [float(d.get_xdata()[0]) for d in dots] == pytest.approx(expected)
+
+
+def test_figures_show_themselves_in_jupyter_as_png_without_a_backend(results):
+    figure = plots.plot_collapse_risk(results)
+    assert figure._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")

@@ -93,6 +93,18 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+class SimFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter as a PNG, whatever the backend
+    (no ``%matplotlib inline`` needed): IPython calls :meth:`_repr_png_`."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, *, width: float = 8.0, height: float = 4.5, **kwargs: Any
 ) -> tuple[Figure, np.ndarray]:
@@ -101,7 +113,7 @@ def new_figure(
     Returns ``(figure, axes)`` where ``axes`` is always a 2-D array, so callers can
     index ``axes[row, col]`` whatever the grid.
     """
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = SimFigure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(nrows, ncols, squeeze=False, **kwargs)
     return figure, axes
 
