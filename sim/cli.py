@@ -7,6 +7,8 @@ Three commands::
     python -m sim schema                                           print the JSON Schema
     python -m sim trial RESULTS_FOLDER INDEX                       re-run one trial alone
     python -m sim report RESULTS_FOLDER [--out FILE.html]          one self-contained HTML report
+    python -m sim show SCENARIO.yaml [--set PATH=VALUE]            every value and where it comes from
+    python -m sim new [FILE.yaml]                                  a commented scenario to start from
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial", "report")
+COMMANDS = ("run", "validate", "schema", "trial", "report", "show", "new")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -257,6 +259,27 @@ def _parser() -> argparse.ArgumentParser:
         "--out", metavar="FILE.html", help="where to write it (default: RESULTS_FOLDER/report.html)"
     )
     report.set_defaults(handler=_report)
+
+    show = commands.add_parser(
+        "show",
+        help="print a scenario resolved, with where each value comes from",
+        description="Print every value of the scenario in FILE as it would run (extends merged, "
+        "--set applied, defaults filled), each with its source: file and line, --set, or default.",
+    )
+    show.add_argument("file", metavar="SCENARIO.yaml")
+    show.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="as for run"
+    )
+    show.set_defaults(handler=_show)
+
+    new = commands.add_parser(
+        "new",
+        help="write a commented scenario to start from",
+        description="Write a small scenario that validates and runs as it is, with a comment on "
+        "each part saying what to change (refuses to replace an existing file).",
+    )
+    new.add_argument("file", metavar="FILE.yaml", nargs="?", default="my_scenario.yaml")
+    new.set_defaults(handler=_new)
     return parser
 
 
@@ -511,6 +534,32 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     written = _write_report(done, Path(args.out) if args.out else Path(args.folder) / "report.html")
     print(f"report in {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from sim.scenario.loader import parse_assignments
+    from sim.scenario.provenance import value_sources
+
+    found = value_sources(args.file, parse_assignments(args.overrides))
+    width = min(60, max(len(f"{s.path} = {s.value}") for s in found))
+    for source in found:
+        print(_one_line(f"{f'{source.path} = {source.value}':<{width}}  # {source.source}"))
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sim.scenario.provenance import TEMPLATE
+
+    path = Path(args.file)
+    try:
+        with open(path, "x", encoding="utf-8") as stream:  # never replaces the user's file
+            stream.write(TEMPLATE)
+    except FileExistsError:
+        raise UsageError(f"FILE: {path} exists; choose another name (new never replaces a file)") from None
+    print(
+        f"wrote {path}: edit it, then `python -m sim show {path}` and `python -m sim {path}`", file=sys.stderr
+    )
     return EXIT_OK
 
 

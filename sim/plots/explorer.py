@@ -38,6 +38,7 @@ def shifted(scenario: Any, months: int = 0, residual: dict[str, float] | None = 
     days = round(months * MONTH_DAYS)
     for key, element in data["forces"].items():
         for waypoint in element.get("schedule", []):
+            waypoint.pop("by", None)  # `at` says when the move starts; `by` was only a way to write it
             at = waypoint.get("at")
             if isinstance(at, str):
                 waypoint["at"] = (dt.date.fromisoformat(at) + dt.timedelta(days=days)).isoformat()
