@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.plots.explorer import leaving_elements, shifted
+from sim.report.explorer import leaving_elements, shifted
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ def test_a_residual_force_sets_the_last_level_of_one_element_only(plan):
 
 def test_the_explorer_reruns_when_driven_from_code(plan):
     pytest.importorskip("ipywidgets")
-    from sim.plots.explorer import Explorer
+    from sim.report.explorer import Explorer
 
     explorer = Explorer(plan, trials=6, jobs=1)
     assert explorer.results is explorer.plan

@@ -529,3 +529,8 @@ def test_compare_outcomes_draws_probabilities_in_percent_without_a_range_of_tria
 def test_figures_show_themselves_in_jupyter_as_png_without_a_backend(results):
     figure = plots.plot_collapse_risk(results)
     assert figure._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_comparison_fans_of_quantities_that_cannot_be_negative_start_at_zero(comparison):
+    ax = plots.plot_compare_fan(comparison, "troops").axes[0]
+    assert ax.get_ylim()[0] == 0

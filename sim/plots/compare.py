@@ -28,6 +28,7 @@ from sim.plots.style import (
     outcome_kind,
     outcome_label,
     outcome_title,
+    reader_title,
     scenario_colours,
     scenario_linestyles,
     sentence,
@@ -99,7 +100,7 @@ def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -
         ax.set_yticks(range(len(runs)), [r.name for r in runs])
         ax.set_ylim(len(runs) - 0.5, -0.5)
         title = outcome_title(name)
-        ax.set_title(sentence(title.removesuffix(" day") + " date" if kind == "day" else title))
+        ax.set_title(reader_title(name))
         ax.set_xlabel(f"P({title})" if kind == "binary" else "date" if kind == "day" else outcome_label(name))
         ax.grid(axis="y", visible=False)
     for ax in flat[len(names) :]:
@@ -133,6 +134,8 @@ def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
         )
     ax.set_ylabel(series_label(series_name))
     ax.set_xlabel("date")
+    if all(np.nanmin(r.bands(series_name)["p25"]) >= 0 for r in comparison.results):
+        ax.set_ylim(bottom=0)  # a quantity that cannot be negative: a cut axis would magnify the change
     ax.set_title(f"{sentence(series_label(series_name).split(' (')[0])}: " + " vs ".join(_names(comparison)))
     date_axis(ax)
     handles, labels = ax.get_legend_handles_labels()
@@ -195,7 +198,7 @@ def plot_differences(comparison: Any, names: Sequence[str] | None = None) -> Fig
         ax.axvline(0, color="black", linewidth=1)
         ax.set_yticks(range(len(others)), others)
         ax.set_ylim(len(others) - 0.5, -0.5)
-        ax.set_title(sentence(outcome_title(name)))
+        ax.set_title(reader_title(name))
         if outcome_kind(name) == "binary":
             ax.set_xlabel(f"difference in P({outcome_title(name)}) (percentage points)")
         else:

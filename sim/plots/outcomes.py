@@ -21,7 +21,7 @@ from sim.plots.style import (
     outcome_kind,
     outcome_label,
     outcome_title,
-    sentence,
+    reader_title,
     styled,
 )
 
@@ -101,6 +101,8 @@ def _draw_constant(ax: Axes, name: str, stats: OutcomeStats, start: pd.Timestamp
     ax.text(0.5, 0.5, f"{shown}\nin {share}", transform=ax.transAxes, ha="center", va="center", fontsize=11)
     ax.set_xticks([])
     ax.set_yticks([])
+    for spine in ax.spines.values():  # a statement, not a chart: no axes to read
+        spine.set_visible(False)
 
 
 def _date_ticks(ax: Axes, start: pd.Timestamp) -> None:
@@ -162,7 +164,7 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats, start: pd.Times
 def draw_outcome(ax: Axes, results: Any, name: str) -> None:
     """Draw one outcome's distribution into ``ax`` (used by the panels)."""
     stats = outcome_stats(results, name)
-    ax.set_title(sentence(outcome_title(name)))
+    ax.set_title(reader_title(name))
     if outcome_kind(name) == "binary":
         if len(stats.values):
             _draw_binary(ax, name, stats)
@@ -192,7 +194,7 @@ def plot_outcome(results: Any, name: str) -> Figure:
     figure, axes = new_figure(width=7.0, height=4.0)
     ax = axes[0, 0]
     draw_outcome(ax, results, name)
-    ax.set_title(f"{sentence(outcome_title(name))}: {results.name} ({results.n_trials} trials)")
+    ax.set_title(f"{reader_title(name)}: {results.name} ({results.n_trials} trials)")
     if outcome_kind(name) != "binary" and ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", framealpha=0.85)
     return figure

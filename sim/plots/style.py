@@ -152,6 +152,14 @@ def outcome_title(name: str) -> str:
     return outcome_label(name).rsplit(" (", 1)[0]
 
 
+def reader_title(name: str) -> str:
+    """An outcome's panel title as read: ``Exit date`` for ``exit_day`` (days are shown as dates)."""
+    title = outcome_title(name)
+    if outcome_kind(name) == "day":
+        title = title.removesuffix(" day") + " date"
+    return sentence(title)
+
+
 def sentence(text: str) -> str:
     """Text with its first letter in upper case, the rest as it is (``ISIS`` stays)."""
     return text[:1].upper() + text[1:]

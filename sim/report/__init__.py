@@ -4,7 +4,8 @@
 scenarios in a readable form, the summary tables with intervals, the collapse table,
 every figure the command line saves (embedded as PNG, so the file needs nothing beside
 it) and the run's provenance. ``python -m sim report FOLDER`` does the same for a saved
-results or comparison folder.
+results or comparison folder. :mod:`sim.report.explorer` makes the same story interactive
+in Jupyter: move the exits or keep a residual force, and see a few hundred trials update.
 """
 
 from __future__ import annotations

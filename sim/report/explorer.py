@@ -3,7 +3,7 @@ the collapse risk and the casualties of a few hundred trials update.
 
 Needs ipywidgets (``pip install 'sim[notebook]'``)::
 
-    from sim.plots.explorer import Explorer
+    from sim.report.explorer import Explorer
     Explorer("scenarios/phased_2024.yaml", trials=200)    # the last line of a cell shows it
 
 Each change runs ``trials`` trials of the changed scenario with the scenario's seed (so the
