@@ -534,3 +534,17 @@ def test_figures_show_themselves_in_jupyter_as_png_without_a_backend(results):
 def test_comparison_fans_of_quantities_that_cannot_be_negative_start_at_zero(comparison):
     ax = plots.plot_compare_fan(comparison, "troops").axes[0]
     assert ax.get_ylim()[0] == 0
+
+
+def test_a_compared_series_that_is_zero_in_many_trials_is_drawn_as_means():
+    runs = [FakeResults("a", exit_day=60), FakeResults("b", exit_day=80, shift=0.1)]
+    for k, results in enumerate(runs):
+        territory = np.zeros_like(results.series("territory"))
+        territory[: len(territory) // 2 + k, 10:] = 0.3  # half the trials lose a third of Iraq
+        results._series["territory"] = territory
+    figure = plots.plot_compare_fan(FakeComparison(runs), "territory")
+    ax = figure.axes[0]
+    means = [line for line in ax.get_lines() if line.get_gid() == "mean"]
+    assert len(means) == 2 and "mean across trials" in ax.get_title()
+    np.testing.assert_allclose(means[0].get_ydata(), runs[0].series("territory").mean(axis=0))
+    assert not ax.collections  # no band: it would say little here

@@ -116,12 +116,30 @@ def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -
 
 @styled
 def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
-    """One daily series for every scenario: median line and 25-75% band in its colour."""
+    """One daily series for every scenario: median line and 25-75% band in its colour.
+
+    A series that is exactly zero in many trials and far from it in others (territory:
+    none before a collapse, a third of Iraq after) has a median that jumps between the two
+    and a band that says little; such a series is drawn as each scenario's mean across
+    trials instead, and the title says so.
+    """
     figure, axes = new_figure(width=9.0, height=4.5)
     ax = axes[0, 0]
     colours = scenario_colours(_names(comparison))
     styles = scenario_linestyles(_names(comparison))
+    means = any(split_at_zero(r, series_name) for r in comparison.results)
     for results in comparison.results:
+        if means:
+            ax.plot(
+                results.dates,
+                results.series(series_name).mean(axis=0, dtype=np.float64),
+                color=colours[results.name],
+                linestyle=styles[results.name],
+                linewidth=2.0,
+                label=results.name,
+                gid="mean",
+            )
+            continue
         draw_fan(
             ax,
             results,
@@ -136,13 +154,27 @@ def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
     ax.set_xlabel("date")
     if all(np.nanmin(r.bands(series_name)["p25"]) >= 0 for r in comparison.results):
         ax.set_ylim(bottom=0)  # a quantity that cannot be negative: a cut axis would magnify the change
-    ax.set_title(f"{sentence(series_label(series_name).split(' (')[0])}: " + " vs ".join(_names(comparison)))
+    what = " (mean across trials: many trials stay at zero)" if means else ""
+    ax.set_title(
+        f"{sentence(series_label(series_name).split(' (')[0])}{what}: " + " vs ".join(_names(comparison))
+    )
     date_axis(ax)
     handles, labels = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], color=GREY, linewidth=6, alpha=0.35))
-    labels.append("25-75% of trials")
+    if not means:
+        handles.append(Line2D([], [], color=GREY, linewidth=6, alpha=0.35))
+        labels.append("25-75% of trials")
+    kept = [(h, lab) for h, lab in zip(handles, labels, strict=True) if not lab.endswith(" mean")]
+    handles, labels = [h for h, _ in kept], [lab for _, lab in kept]
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return figure
+
+
+def split_at_zero(results: Any, series_name: str, share_of_days: float = 0.1) -> bool:
+    """True when, on more than ``share_of_days`` of the days, at least a quarter of the trials
+    are exactly at zero while at least a quarter are above it: a median there says little."""
+    bands = results.bands(series_name)
+    split = (bands["p25"] == 0) & (bands["p75"] > 0)
+    return bool(split.mean() > share_of_days)
 
 
 @styled
