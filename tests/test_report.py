@@ -170,3 +170,10 @@ def test_a_screenshot_of_the_report_shows_a_page_with_text_and_figures(report, t
     ink = (pixels.mean(axis=2) < 0.6).mean()  # share of dark pixels: text, lines, table rules
     colour = (np.ptp(pixels, axis=2) > 0.25).mean()  # share of coloured pixels: the figures
     assert 0.005 < ink < 0.5 and colour > 0.001, (ink, colour)
+
+
+def test_a_single_runs_report_gives_its_numbers_before_its_figures_and_the_risk_first(comparison):
+    text = report_html(comparison.results[1])
+    assert text.index("<h2>Outcomes: fast_exit") < text.index("<h2>Figures") < text.index("<h2>Scenario:")
+    first = text.index("<figcaption>", text.index("<h2>Figures"))
+    assert text[first:].startswith("<figcaption>collapse risk")

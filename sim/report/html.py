@@ -56,9 +56,10 @@ def report_html(what: Results | Comparison) -> str:
         parts.append(_warnings(r))
     if isinstance(what, Comparison):
         parts.append(_collapse_table(what))
-    parts.append(_figures(what))
-    for r in runs:
-        parts.append(_summary(r))
+        parts.append(_figures(what))
+        parts += [_summary(r) for r in runs]
+    else:  # one run: its numbers first, then the figures
+        parts += [_summary(what), _figures(what)]
     if isinstance(what, Comparison):
         parts.append(_differences(what))
     for r in runs:
@@ -208,7 +209,8 @@ def _figures(what: Results | Comparison) -> str:
 
     with tempfile.TemporaryDirectory() as scratch:
         saver = save_comparison if isinstance(what, Comparison) else save_all
-        paths = saver(what, scratch, fmt="png")
+        # The collapse risk answers the question most directly: it comes first.
+        paths = sorted(saver(what, scratch, fmt="png"), key=lambda p: "collapse_risk" not in Path(p).stem)
         blocks = []
         for path in paths:
             data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
