@@ -40,6 +40,7 @@ _WHERE = {
     "TrialError": "sim.montecarlo",
     "run": "sim.montecarlo",
     "compare": "sim.montecarlo",
+    "load_comparison": "sim.montecarlo",
     "load_results": "sim.montecarlo",
     "nested": "sim.montecarlo.nested",
 }
@@ -53,6 +54,7 @@ __all__ = [
     "TrialResult",
     "__version__",
     "compare",
+    "load_comparison",
     "load_results",
     "load_scenario",
     "nested",
@@ -66,7 +68,7 @@ __all__ = [
 if TYPE_CHECKING:
     from sim import plots
     from sim.engine import TrialResult, simulate_trial
-    from sim.montecarlo import Comparison, Results, TrialError, compare, load_results, run
+    from sim.montecarlo import Comparison, Results, TrialError, compare, load_comparison, load_results, run
     from sim.montecarlo.nested import nested
     from sim.scenario.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_text
     from sim.scenario.schema import Scenario

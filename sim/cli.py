@@ -9,6 +9,9 @@ The commands::
     python -m sim backtest [--only REPLAY ...] [--set PATH=VALUE]  score the model on the record
     python -m sim calibrate [--population N] [--generations G]     fit the posterior (ABC-SMC)
     python -m sim fit-attacks EVENTS.csv [options]                 fit the attack process to events
+    python -m sim report RESULTS_FOLDER [--out FILE.html]          one self-contained HTML report
+    python -m sim show SCENARIO.yaml [--set PATH=VALUE]            every value and where it comes from
+    python -m sim new [FILE.yaml]                                  a commented scenario to start from
 
 ``run`` is the default command, so ``python -m sim scenarios/fast_exit.yaml`` runs a
 scenario with its own trial count and seed. Exit status: 0 on success, 2 on a user or
@@ -36,7 +39,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial", "backtest", "calibrate", "fit-attacks")
+COMMANDS = (
+    "run",
+    "validate",
+    "schema",
+    "trial",
+    "backtest",
+    "calibrate",
+    "fit-attacks",
+    "report",
+    "show",
+    "new",
+)
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -223,6 +237,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep no checkpoint beside the results (saves disk space; a stopped run cannot resume)",
     )
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write report.html, one self-contained page, in the results folder",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser(
@@ -323,6 +342,40 @@ def _parser() -> argparse.ArgumentParser:
     from sim.commands import fit_attacks
 
     fit_attacks.add_parser(commands)
+
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML report of a saved run or comparison",
+        description="Write one HTML file (figures embedded) of the results or comparison saved in "
+        "RESULTS_FOLDER: the question, the scenarios, summary tables with intervals, the collapse "
+        "table, every figure and the run's provenance.",
+    )
+    report.add_argument("folder", metavar="RESULTS_FOLDER")
+    report.add_argument(
+        "--out", metavar="FILE.html", help="where to write it (default: RESULTS_FOLDER/report.html)"
+    )
+    report.set_defaults(handler=_report)
+
+    show = commands.add_parser(
+        "show",
+        help="print a scenario resolved, with where each value comes from",
+        description="Print every value of the scenario in FILE as it would run (extends merged, "
+        "--set applied, defaults filled), each with its source: file and line, --set, or default.",
+    )
+    show.add_argument("file", metavar="SCENARIO.yaml")
+    show.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="as for run"
+    )
+    show.set_defaults(handler=_show)
+
+    new = commands.add_parser(
+        "new",
+        help="write a commented scenario to start from",
+        description="Write a small scenario that validates and runs as it is, with a comment on "
+        "each part saying what to change (refuses to replace an existing file).",
+    )
+    new.add_argument("file", metavar="FILE.yaml", nargs="?", default="my_scenario.yaml")
+    new.set_defaults(handler=_new)
     return parser
 
 
@@ -651,11 +704,13 @@ def _run_and_save(
         function = "save_all" if len(scenarios) == 1 else "save_comparison"
         written = _save_plots(function, done, where, fmt)
         print(f"{len(written)} figures in {where / 'plots'}", file=sys.stderr)
+    if args.report:
+        print(f"report in {_write_report(done, where / 'report.html')}", file=sys.stderr)
     if args.json:
         _print_json(every, done if len(scenarios) > 1 else None, where)
     elif not args.quiet:
         for results in every:
-            _print_table(results.summary(), results, sys.stdout)
+            _print_table(results, sys.stdout)
             if len(scenarios) > 1:
                 print()
         if len(scenarios) > 1:
@@ -742,6 +797,60 @@ def _trial(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from sim.montecarlo.results import load_comparison, load_results
+    from sim.montecarlo.store import folder_kind
+
+    kind = folder_kind(args.folder)
+    if kind not in ("results", "comparison"):
+        found = "nothing" if kind is None else "no run.json or comparison.json"
+        raise UsageError(
+            f"RESULTS_FOLDER: expected a results or comparison folder, found {found} at {args.folder}"
+        )
+    try:
+        done = load_results(args.folder) if kind == "results" else load_comparison(args.folder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    written = _write_report(done, Path(args.out) if args.out else Path(args.folder) / "report.html")
+    print(f"report in {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from sim.scenario.loader import parse_assignments
+    from sim.scenario.provenance import value_sources
+
+    found = value_sources(args.file, parse_assignments(args.overrides))
+    width = min(60, max(len(f"{s.path} = {s.value}") for s in found))
+    for source in found:
+        print(_one_line(f"{f'{source.path} = {source.value}':<{width}}  # {source.source}"))
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sim.scenario.provenance import TEMPLATE
+
+    path = Path(args.file)
+    try:
+        with open(path, "x", encoding="utf-8") as stream:  # never replaces the user's file
+            stream.write(TEMPLATE)
+    except FileExistsError:
+        raise UsageError(f"FILE: {path} exists; choose another name (new never replaces a file)") from None
+    print(
+        f"wrote {path}: edit it, then `python -m sim show {path}` and `python -m sim {path}`", file=sys.stderr
+    )
+    return EXIT_OK
+
+
+def _write_report(done: Any, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.report import write_report
+
+    return write_report(done, path)
+
+
 def _save_plots(function: str, what: Any, out: Path, fmt: str) -> list[Path]:
     import matplotlib
 
@@ -775,46 +884,24 @@ def _check_writable(out: Path, wanted: str, folder_kind: Any) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _rows(summary: Any, total: int) -> list[tuple[str, ...]]:
-    from sim.engine.outcomes import describe
-    from sim.montecarlo.results import format_number as _number
+def _rows(results: Any) -> list[tuple[str, ...]]:
+    from sim.montecarlo.results import readable_summary
 
-    names = [n for n in TABLE_OUTCOMES if n in summary.index]
-    names += [n for n in summary.index if n.startswith("rule:")]
-    rows = []
-    for name in names:
-        row = summary.loc[name]
-        outcome = describe(name)
-        unit = "probability" if outcome.kind == "binary" else outcome.unit
-        label = name if outcome.kind != "binary" else f"P({name})"
-        if outcome.kind == "day" or int(row["n"]) < total:  # some trials left out (never, or censored)
-            label += f" [{int(row['n'])} trials]"
-        # Every trial alike, or none to tell: no interval to print.
-        constant = int(row["n"]) == 0 or (row["p5"] == row["p95"] and row["ci_low"] == row["ci_high"])
-        rows.append(
-            (
-                label,
-                _number(row["mean"], unit),
-                "" if constant else f"{_number(row['ci_low'], unit)} to {_number(row['ci_high'], unit)}",
-                _number(row["median"], unit) if outcome.kind != "binary" else "",
-                f"{_number(row['p5'], unit)} to {_number(row['p95'], unit)}"
-                if outcome.kind != "binary" and not constant
-                else "",
-                outcome.unit if outcome.kind != "binary" else "",
-            )
-        )
-    return rows
+    names = [n for n in TABLE_OUTCOMES if n in results.summary().index]
+    names += [n for n in results.summary().index if n.startswith("rule:")]
+    table = readable_summary(results, names)
+    return [(label, *cells) for label, cells in zip(table.index, table.to_numpy().tolist(), strict=True)]
 
 
-def _print_table(summary: Any, results: Any, stream: TextIO) -> None:
+def _print_table(results: Any, stream: TextIO) -> None:
     header = ("outcome", "mean", "95% CI of mean", "median", "5% to 95%", "unit")
-    rows = _rows(summary, results.n_trials)
+    rows = _rows(results)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     seconds = results.timings.get("wall_seconds", float("nan"))
     failed = f" ({len(results.failures)} failed, left out)" if results.failures else ""
     print(
         f"{_one_line(results.name)}: {results.n_trials} trials{failed}, seed {results.seed}, "
-        f"{results.scenario.days} days from {results.scenario.start} ({seconds:.1f} s)",
+        f"{results.dates[0]:%Y-%m-%d} to {results.dates[-1]:%Y-%m-%d} ({seconds:.1f} s)",
         file=stream,
     )
     for i, row in enumerate((header, *rows)):
@@ -835,9 +922,11 @@ def _print_differences(comparison: Any, stream: TextIO) -> None:
     print(f"Paired differences against {base} (same seed, same trials):", file=stream)
     width = max(len(_one_line(s)) for s in keep["scenario"]) if len(keep) else 8
     for _, row in keep.iterrows():
+        # A difference of probabilities in percentage points, of dates in days.
+        scale, unit = {"binary": (100, "points"), "day": (1, "days")}.get(row["kind"], (1, row["unit"]))
         print(
-            f"  {_one_line(row['scenario']):<{width}}  {row['outcome']:<20} {_number(row['mean_diff']):>10}"
-            f"  ({_number(row['ci_low'])} to {_number(row['ci_high'])})",
+            f"  {_one_line(row['scenario']):<{width}}  {row['outcome']:<24} {_number(scale * row['mean_diff']):>10}"
+            f"  ({_number(scale * row['ci_low'])} to {_number(scale * row['ci_high'])}) {unit}",
             file=stream,
         )
 
@@ -845,7 +934,7 @@ def _print_differences(comparison: Any, stream: TextIO) -> None:
 def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     payload: dict[str, Any] = {
         "results_folder": str(out),
-        "scenarios": {r.name: _records(r.summary()) for r in every},
+        "scenarios": {r.name: _records(r) for r in every},
         "failed_trials": {r.name: [f["index"] for f in r.failures] for r in every},
     }
     if comparison is not None:
@@ -854,6 +943,15 @@ def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     sys.stdout.write("\n")
 
 
-def _records(summary: Any) -> dict[str, dict[str, Any]]:
-    """A summary table as plain JSON values (NaN becomes null)."""
-    return json.loads(summary.to_json(orient="index"))
+def _records(results: Any) -> dict[str, dict[str, Any]]:
+    """A summary table as plain JSON values (NaN becomes null); a day outcome also gets its
+    statistics as ISO dates (``mean_date``, ``median_date`` ...)."""
+    import pandas as pd
+
+    summary = results.summary()
+    records = json.loads(summary.to_json(orient="index"))
+    for name in summary.index[summary["kind"] == "day"]:
+        for column in ("mean", "ci_low", "ci_high", "median", "p5", "p95"):
+            date = results.date_of(float(summary.loc[name, column]))
+            records[name][f"{column}_date"] = None if pd.isna(date) else f"{date:%Y-%m-%d}"
+    return records

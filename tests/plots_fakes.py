@@ -175,6 +175,10 @@ class FakeResults:
     def series(self, name: str) -> np.ndarray:
         return self._series[name]
 
+    def is_constant(self, name: str) -> bool:
+        values = self._series[name]
+        return bool(len(values)) and bool((values == values[:1]).all())
+
     def bands(self, name: str, percentiles=PERCENTILES) -> pd.DataFrame:
         values = np.percentile(self._series[name], percentiles, axis=0)
         frame = pd.DataFrame({f"p{p}": v for p, v in zip(percentiles, values, strict=True)}, index=self.dates)
@@ -219,11 +223,11 @@ class FakeComparison:
         rows = []
         for other in self.results[1:]:
             for outcome in other.summary().index:
-                interval, _ = paired_difference(
+                interval, n = paired_difference(
                     base[outcome].to_numpy(float), other.trials[outcome].to_numpy(float)
                 )
-                rows.append((other.name, outcome, *interval))
-        return pd.DataFrame(rows, columns=["scenario", "outcome", "mean_diff", "ci_low", "ci_high"])
+                rows.append((other.name, outcome, *interval, n))
+        return pd.DataFrame(rows, columns=["scenario", "outcome", "mean_diff", "ci_low", "ci_high", "n"])
 
 
 def fake_comparison() -> FakeComparison:

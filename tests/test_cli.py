@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TINY = textwrap.dedent(
     """\
@@ -231,3 +234,73 @@ def test_ctrl_c_keeps_the_finished_trials_and_exits_130(tmp_path):
     trials = pd.read_parquet(out / "trials.parquet")
     assert 0 < len(trials) < 5000
     assert json.loads((out / "run.json").read_text())["interrupted"] is True
+
+
+def test_the_summary_table_gives_days_as_dates_and_probabilities_in_percent(tmp_path, capsys):
+    text = (
+        write(tmp_path)
+        .read_text()
+        .replace("troops: 500}", "troops: 500, schedule: [{at: 15, troops: 0, ramp_days: 5}]}")
+    )
+    (tmp_path / "leaving.yaml").write_text(text)
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "leaving.yaml"), "--jobs", "1", "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    exit_line = next(line for line in printed.splitlines() if line.startswith("exit date [6 trials]"))
+    assert exit_line.split()[4] == "2024-03-02" and exit_line.endswith("date")  # day 30 from 1 Feb
+    assert "exit_day" not in printed and "tiny: 6 trials, seed 7, 2024-02-01 to 2024-04-01" in printed
+    assert re.search(r"^P\(collapse\) +\d+\.\d%", printed, re.MULTILINE)
+
+
+def test_json_gives_day_outcomes_as_dates_too(tmp_path, capsys):
+    out = tmp_path / "out"
+    text = (
+        write(tmp_path)
+        .read_text()
+        .replace("troops: 500}", "troops: 500, schedule: [{at: 15, troops: 0, ramp_days: 5}]}")
+    )
+    (tmp_path / "leaving.yaml").write_text(text)
+    assert (
+        main([str(tmp_path / "leaving.yaml"), "--jobs", "1", "--out", str(out), "--json", "--no-plots"]) == 0
+    )
+    row = json.loads(capsys.readouterr().out)["scenarios"]["tiny"]["exit_day"]
+    assert (row["median"], row["median_date"]) == (30.0, "2024-03-02")
+    assert row["ci_low_date"] == row["ci_high_date"] == "2024-03-02"
+
+
+def test_new_writes_a_scenario_that_validates_and_never_replaces_a_file(tmp_path, capsys):
+    path = tmp_path / "mine.yaml"
+    assert main(["new", str(path)]) == 0
+    assert main(["validate", str(path)]) == 0
+    text = path.read_text()
+    assert main(["new", str(path)]) == 2 and path.read_text() == text
+    assert "exists" in capsys.readouterr().err
+
+
+def test_show_prints_every_value_with_its_file_line_set_or_default(tmp_path, capsys):
+    path = tmp_path / "mine.yaml"
+    assert main(["new", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["show", str(path), "--set", "isis.growth_per_day=0.001"]) == 0
+    lines = {line.split(" = ")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["name"].endswith(f"# {path}:6")
+    assert lines["isis.growth_per_day"].split("#")[1].strip() == "--set"
+    assert lines["collapse.hazard_at_parity_per_day"].endswith("# default")
+    assert "2025-05-04" in lines["forces.us_al_asad.schedule.0.at"]  # 1 Sep 2025 less 120 days
+    assert "by - ramp_days" in lines["forces.us_al_asad.schedule.0.at"]
+
+
+def test_show_names_the_parent_file_a_value_comes_from(tmp_path, capsys):
+    (tmp_path / "child.yaml").write_text(
+        f"extends: {ROOT / 'scenarios' / 'baseline.yaml'}\nname: child\nmilitia: {{branching_ratio: 0.4}}\n"
+    )
+    assert main(["show", str(tmp_path / "child.yaml")]) == 0
+    lines = {line.split(" = ")[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "child.yaml:3" in lines["militia.branching_ratio"]
+    assert "baseline.yaml:" in lines["forces.us_al_asad.troops"]
+
+
+def test_show_of_a_bad_file_is_one_clear_error(tmp_path, capsys):
+    (tmp_path / "bad.yaml").write_text("name: x\nbases: {a: {}}\nforces: {f: {base: b, troops: 1}}\n")
+    assert main(["show", str(tmp_path / "bad.yaml")]) == 2
+    assert "bad.yaml:3" in capsys.readouterr().err

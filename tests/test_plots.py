@@ -16,13 +16,14 @@ import xml.etree.ElementTree as ET  # noqa: E402
 import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from plots_fakes import FakeComparison, FakeResults, fake_comparison  # noqa: E402
 
 import sim.plots as plots  # noqa: E402
 from sim.plots.attacks import typical_trial  # noqa: E402
-from sim.plots.style import PALETTE, scenario_colours  # noqa: E402
+from sim.plots.style import GREY, PALETTE, scenario_colours  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +75,15 @@ def test_plot_outcome_marks_median_and_states_mean_with_ci(results):
     assert {"median", "mean", "5-95% of trials"} <= set(legend_texts(ax))
 
 
-def test_plot_outcome_shows_a_binary_outcome_as_probability_with_wilson_interval(results):
+def test_plot_outcome_shows_a_binary_outcome_as_a_percentage_with_wilson_interval(results):
     figure = plots.plot_outcome(results, "collapse")
     (ax,) = figure.axes
     probability = results.trials["collapse"].mean()
     (bar,) = ax.patches
-    assert bar.get_width() == pytest.approx(probability)
-    assert ax.get_xlim() == (0, 1)
-    assert "P = " in ax.texts[0].get_text()
+    assert bar.get_width() == pytest.approx(100 * probability)
+    assert ax.get_xlim() == (0, 100)
+    assert f"P = {100 * probability:.1f}% (95% CI" in ax.texts[0].get_text()
+    assert ax.xaxis.get_major_formatter()(50, 0) == "50%"
 
 
 def test_plot_outcome_says_when_a_day_outcome_never_happened():
@@ -156,11 +158,11 @@ def test_plot_outcome_draws_the_summarys_probability_and_wilson_interval():
     results = SummaryOfItsOwn()
     ax = plots.plot_outcome(results, "collapse").axes[0]
     (bar,) = ax.patches
-    assert bar.get_width() == 0.5
-    assert ax.texts[0].get_text().startswith("P = 0.50 (95% CI 0.30 to 0.80)")
+    assert bar.get_width() == 50.0  # percent
+    assert ax.texts[0].get_text().startswith("P = 50.0% (95% CI 30.0% to 80.0%)")
     (whisker,) = ax.collections
     ((low, _), (high, _)) = whisker.get_segments()[0]
-    assert (low, high) == pytest.approx((0.3, 0.8))
+    assert (low, high) == pytest.approx((30.0, 80.0))
 
 
 def test_plot_compare_outcomes_draws_each_runs_summary():
@@ -238,16 +240,29 @@ def test_plot_collapse_risk_draws_the_curve_and_milestones(results):
     np.testing.assert_allclose(curve.get_ydata(), results.collapse_curve()["probability"])
     waypoints = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
     assert len(waypoints) == 1 + 4  # the legend entry and four distinct waypoint dates
-    assert "median exit" in legend_texts(ax)
+    assert "exit" in legend_texts(ax)
     assert results.name in ax.get_title()
+    assert ax.yaxis.get_major_formatter()(0.25, 0) == "25%"  # fractions drawn, percent read
 
 
-def test_plot_collapse_risk_accepts_a_comparison(comparison):
+def test_plot_collapse_risk_labels_waypoints_by_count_not_by_a_list_of_ids(results):
+    ax = plots.plot_collapse_risk(results).axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    assert all(len(label) < 60 for label in labels), labels
+    exit_label = next(label for label in labels if "exit" in label)
+    assert any(month in exit_label for month in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")), exit_label
+
+
+def test_plot_collapse_risk_of_a_comparison_gives_each_scenario_its_own_panel(comparison):
     figure = plots.plot_collapse_risk(comparison)
-    (ax,) = figure.axes
-    assert legend_texts(ax)[:3] == comparison.names
-    colours = [line.get_color() for line in ax.get_lines() if line.get_gid() == "collapse"]
-    assert colours == list(PALETTE[:3])
+    assert [ax.get_title() for ax in figure.axes] == comparison.names
+    for ax, colour in zip(figure.axes, PALETTE[:3], strict=True):
+        (curve,) = [line for line in ax.get_lines() if line.get_gid() == "collapse"]
+        assert curve.get_color() == colour
+        others = [line for line in ax.get_lines() if line.get_color() == GREY and len(line.get_xdata()) > 2]
+        assert len(others) >= len(comparison.names) - 1  # the other scenarios, for reference
+        assert any("exit" in t.get_text() for t in ax.texts)  # each scenario's own exit marked
+    assert len({ax.get_ylim() for ax in figure.axes}) == 1  # one scale for all
 
 
 # ------------------------------------------------------------------------ attacks
@@ -464,3 +479,72 @@ def test_attack_timeline_axis_ends_soon_after_attacks_stop_well_before_the_horiz
     assert _attacks_end(stops) == 30 + 56
     goes_on = np.cumsum(np.ones((50, 366)), axis=1)
     assert _attacks_end(goes_on) is None
+
+
+# ------------------------------------------------------------- what a reader sees
+
+
+def test_an_outcome_the_same_in_every_trial_is_stated_not_drawn_as_one_bar():
+    results = FakeResults(days=120, exit_day=60)
+    results.trials["exit_day"] = 60.0
+    ax = plots.plot_outcome(results, "exit_day").axes[0]
+    assert not ax.patches
+    text = ax.texts[0].get_text()
+    expected = pd.Timestamp(results.scenario.start) + pd.Timedelta(days=60)
+    assert f"{expected:%d %b %Y}" in text and "every trial" in text
+
+
+def test_a_day_outcome_is_read_in_dates():
+    results = FakeResults(days=400, exit_day=60)
+    results.trials["exit_day"] = np.linspace(50, 300, len(results.trials))
+    ax = plots.plot_outcome(results, "exit_day").axes[0]
+    start = pd.Timestamp(results.scenario.start)
+    assert ax.xaxis.get_major_formatter()(100, 0) == f"{start + pd.Timedelta(days=100):%b %Y}"
+    assert "date" in ax.get_xlabel()
+    box = ax.texts[0].get_text()
+    assert str((start + pd.Timedelta(days=50)).year) in box
+
+
+def test_troops_of_a_schedule_the_same_in_every_trial_list_no_band_in_the_legend(results):
+    fixed = FakeResults(days=120, exit_day=60)
+    for name in list(fixed._series):
+        if name.startswith("troops"):
+            fixed._series[name] = np.broadcast_to(fixed._series[name][0], fixed._series[name].shape)
+    ax = plots.plot_troops(fixed).axes[0]
+    assert not any("5-95%" in label for label in legend_texts(ax))
+    assert not any("(median)" in label for label in legend_texts(ax))
+
+
+def test_compare_outcomes_draws_probabilities_in_percent_without_a_range_of_trials(comparison):
+    figure = plots.plot_compare_outcomes(comparison, ["collapse"])
+    ax = figure.axes[0]
+    assert ax.get_xlim() == (0, 100)
+    ranges = [line for line in ax.get_lines() if line.get_marker() in ("None", "", None) and line.get_alpha()]
+    assert not ranges  # a binary outcome's trials are 0 or 1: no 5-95% line from 0 to 1
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    expected = [100 * r.summary().loc["collapse", "mean"] for r in comparison.results]
+    assert [float(d.get_xdata()[0]) for d in dots] == pytest.approx(expected)
+
+
+def test_figures_show_themselves_in_jupyter_as_png_without_a_backend(results):
+    figure = plots.plot_collapse_risk(results)
+    assert figure._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_comparison_fans_of_quantities_that_cannot_be_negative_start_at_zero(comparison):
+    ax = plots.plot_compare_fan(comparison, "troops").axes[0]
+    assert ax.get_ylim()[0] == 0
+
+
+def test_a_compared_series_that_is_zero_in_many_trials_is_drawn_as_means():
+    runs = [FakeResults("a", exit_day=60), FakeResults("b", exit_day=80, shift=0.1)]
+    for k, results in enumerate(runs):
+        territory = np.zeros_like(results.series("territory"))
+        territory[: len(territory) // 2 + k, 10:] = 0.3  # half the trials lose a third of Iraq
+        results._series["territory"] = territory
+    figure = plots.plot_compare_fan(FakeComparison(runs), "territory")
+    ax = figure.axes[0]
+    means = [line for line in ax.get_lines() if line.get_gid() == "mean"]
+    assert len(means) == 2 and "mean across trials" in ax.get_title()
+    np.testing.assert_allclose(means[0].get_ydata(), runs[0].series("territory").mean(axis=0))
+    assert not ax.collections  # no band: it would say little here

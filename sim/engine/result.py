@@ -69,6 +69,41 @@ SERIES = (
 )
 
 
+SERIES_UNITS: dict[str, tuple[str, str]] = {  # name: (unit, meaning)
+    "troops": ("troops", "All troops in theatre (coalition and bilateral, Iraq and Syria)."),
+    "troops_iraq": ("troops", "Troops at bases in federal Iraq and Kurdistan."),
+    "trainers": ("troops", "Trainers in Iraq."),
+    "enablers": ("troops", "Enablers in Iraq."),
+    "readiness": ("0-1", "Federal ISF readiness."),
+    "capability": ("0-1", "ISF capability: readiness less the support missed."),
+    "mobilisation": ("capability", "Forces mobilised after a collapse, in ISF capability units."),
+    "isis_strength": ("fighters", "ISIS strength."),
+    "territory": ("share", "Share of Iraq held by ISIS."),
+    "tension": ("x late-2023 tempo", "Militia tension: attack tempo relative to late 2023."),
+    "pressure": ("index", "Political pressure on the coalition to leave."),
+    "attacks": ("attacks", "Militia attacks so far (cumulative)."),
+    "wounded": ("people", "Coalition wounded so far (cumulative)."),
+    "killed": ("people", "Coalition killed so far (cumulative)."),
+    "strikes": ("strikes", "Retaliation strikes so far (cumulative)."),
+    "isis_attacks": ("attacks", "ISIS attacks so far (cumulative)."),
+    "civilian_deaths": ("people", "Civilians killed by ISIS so far (cumulative)."),
+    "isf_deaths": ("people", "ISF members killed by ISIS so far (cumulative)."),
+}
+
+
+def describe_series(name: str) -> tuple[str, str]:
+    """Unit and meaning of a daily series (``troops:<element>`` included).
+
+    >>> describe_series("territory")
+    ('share', 'Share of Iraq held by ISIS.')
+    >>> describe_series("troops:us_erbil")
+    ('troops', 'Troops of force element us_erbil.')
+    """
+    if name.startswith("troops:"):
+        return "troops", f"Troops of force element {name.partition(':')[2]}."
+    return SERIES_UNITS.get(name, ("", name))
+
+
 @dataclass(slots=True)
 class TrialResult:
     """The result of :func:`sim.simulate_trial`.

@@ -35,6 +35,7 @@ _WHERE = {
     "TooManyFailures": "sim.montecarlo.runner",
     "TrialError": "sim.montecarlo.worker",
     "compare": "sim.montecarlo.runner",
+    "load_comparison": "sim.montecarlo.results",
     "load_results": "sim.montecarlo.results",
     "run": "sim.montecarlo.runner",
 }
@@ -47,6 +48,7 @@ __all__ = [
     "TooManyFailures",
     "TrialError",
     "compare",
+    "load_comparison",
     "load_results",
     "run",
 ]
@@ -54,7 +56,7 @@ __all__ = [
 if TYPE_CHECKING:
     from sim.montecarlo.ledger import Ledger
     from sim.montecarlo.preflight import RunRefused
-    from sim.montecarlo.results import Comparison, Results, load_results
+    from sim.montecarlo.results import Comparison, Results, load_comparison, load_results
     from sim.montecarlo.runner import TooManyFailures, compare, run
     from sim.montecarlo.worker import TrialError
 

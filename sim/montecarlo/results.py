@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine.outcomes import describe
-from sim.montecarlo import stats, store
+from sim.engine.outcomes import MONTH_DAYS, describe
+from sim.montecarlo import stats, store, tidy
 from sim.montecarlo.events import events_frame, normalise_events
 
 PARAM_PREFIX = "param:"
@@ -195,6 +195,41 @@ class Results:
         frame.insert(0, "day", np.arange(len(self.dates)))
         return frame
 
+    # ------------------------------------------------------------- tidy views
+
+    def date_of(self, days: Any) -> Any:
+        """Calendar date of day offsets (a number or an array; ``NaT`` for ``nan``): day 0 is
+        the scenario's start, and a fractional day falls in the day it is part of.
+
+        >>> results.date_of(0) == results.dates[0]
+        True
+        """
+        return tidy.day_to_date(self.dates[0], days)
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """The drawn parameters, one row per trial, under names that work in ``query`` and
+        formulas (``isis__growth_per_day``); ``params.attrs["paths"]`` gives each dotted path."""
+        return tidy.params_frame(self)
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """The outcomes, one row per trial, under identifier names; binary outcomes ``bool``,
+        counts ``int64``, and a date beside each day outcome (``collapse_date``, ``exit_date``).
+        See :func:`sim.montecarlo.tidy.outcomes_frame`."""
+        return tidy.outcomes_frame(self)
+
+    def series_frame(self, names: Sequence[str] | None = None) -> pd.DataFrame:
+        """Daily series in long form (``trial``, ``date``, ``series``, ``value``); see
+        :func:`sim.montecarlo.tidy.series_frame`."""
+        return tidy.series_frame(self, names)
+
+    def to_xarray(self) -> Any:
+        """The run as an ``xarray.Dataset`` (dimensions ``trial`` and ``date``; units and
+        meanings as attributes); see :func:`sim.montecarlo.tidy.to_xarray`. Needs the
+        ``xarray`` extra."""
+        return tidy.to_xarray(self)
+
     @property
     def warnings(self) -> list[str]:
         """What a reader of these results must know before trusting the risk after the
@@ -250,29 +285,61 @@ class Results:
             warning += f"<p><strong>Warning:</strong> {html.escape(text)}.</p>"
         return (
             f"<div><h4>Results: {html.escape(self.name)}</h4><p>{html.escape(facts)}</p>{warning}"
-            f"{_summary_html(self.summary())}</div>"
+            f"{_summary_html(self)}</div>"
         )
 
 
-def _summary_html(summary: pd.DataFrame) -> str:
-    table = pd.DataFrame(
-        {
-            "mean": summary["mean"].map(format_number),
-            "95% CI": [
-                f"{format_number(a)} to {format_number(b)}"
-                for a, b in zip(summary["ci_low"], summary["ci_high"], strict=True)
-            ],
-            "median": summary["median"].map(format_number),
-            "5-95%": [
-                f"{format_number(a)} to {format_number(b)}"
-                for a, b in zip(summary["p5"], summary["p95"], strict=True)
-            ],
-            "n": summary["n"],
-            "unit": summary["unit"],
-        },
-        index=summary.index,
-    )
-    return table.to_html(escape=True, border=0)
+def _summary_html(results: Results) -> str:
+    return readable_summary(results).to_html(escape=True, border=0)
+
+
+READABLE_COLUMNS = ("mean", "95% CI of mean", "median", "5% to 95%", "unit")
+
+
+def readable_summary(results: Results, outcomes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The summary as a person reads it: text cells, one row per outcome.
+
+    Probabilities in percent (``P(collapse)``), day outcomes as calendar dates
+    (``collapse date``, ``exit date``), counts with thousands separators; a row label says
+    how many trials stand behind it when that is not all of them (``[107 trials]``), and
+    an outcome that is the same in every trial shows no interval. ``outcomes`` picks and
+    orders rows (default: every outcome). Index: the labels; columns
+    :data:`READABLE_COLUMNS`.
+    """
+    summary = results.summary()
+    names = list(summary.index if outcomes is None else [n for n in outcomes if n in summary.index])
+    rows: dict[str, list[str]] = {}
+    for name in names:
+        row = summary.loc[name]
+        kind, unit = outcome_kind_unit(name)
+        n = int(row["n"])
+        constant = n == 0 or (row["p5"] == row["p95"] and row["ci_low"] == row["ci_high"])
+        if kind == "day":
+
+            def cell(value: float) -> str:
+                return "-" if not np.isfinite(value) else f"{results.date_of(value):%Y-%m-%d}"
+
+            label, unit = name.removesuffix("_day") + " date", "date"
+        else:
+            shown = "probability" if kind == "binary" else unit
+
+            def cell(value: float, shown: str = shown) -> str:
+                return format_number(value, shown)
+
+            label = f"P({name})" if kind == "binary" else name
+            unit = "" if kind == "binary" else unit
+        if kind == "day" or n < results.n_trials:  # some trials left out (never, or censored)
+            label += f" [{n} trials]"
+        rows[label] = [
+            cell(row["mean"]),
+            "" if constant else f"{cell(row['ci_low'])} to {cell(row['ci_high'])}",
+            "" if kind == "binary" else cell(row["median"]),
+            "" if kind == "binary" or constant else f"{cell(row['p5'])} to {cell(row['p95'])}",
+            unit,
+        ]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(READABLE_COLUMNS))
+    table.index.name = "outcome"
+    return table
 
 
 def format_number(value: float | None, unit: str = "") -> str:
@@ -314,7 +381,45 @@ class Comparison:
         """True when any run was stopped by Ctrl-C."""
         return any(r.interrupted for r in self.results)
 
+    @property
+    def trials(self) -> pd.DataFrame:
+        """Every run's trials table stacked, index (``scenario``, ``trial``); a trial index
+        names the same random numbers in every scenario (common random numbers)."""
+        return pd.concat({r.name: r.trials for r in self.results}, names=["scenario"])
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Drawn parameters of every run (see :attr:`Results.params`), index (``scenario``, ``trial``)."""
+        return pd.concat({r.name: r.params for r in self.results}, names=["scenario"])
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """Outcomes of every run (see :attr:`Results.outcomes`), index (``scenario``, ``trial``)."""
+        frames = {r.name: r.outcomes for r in self.results}
+        stacked = pd.concat(frames, names=["scenario"])
+        stacked.attrs["units"] = {k: v for f in frames.values() for k, v in f.attrs["units"].items()}
+        return stacked
+
     def summary(self) -> pd.DataFrame:
+        """Every outcome of every run with its interval: index (``outcome``, ``scenario``),
+        the columns of :meth:`Results.summary` (``mean``, ``ci_low``, ``ci_high``, ``median``,
+        ``p5``, ``p95``, ``n``, ``kind``, ``unit``). Outcomes in the order of the first run,
+        scenarios in the order given. :meth:`means` puts the means side by side."""
+        frames = {r.name: r.summary() for r in self.results}
+        rows = [
+            (outcome, name)
+            for outcome in _union_in_order(f.index for f in frames.values())
+            for name in self.names
+            if outcome in frames[name].index
+        ]
+        table = pd.DataFrame(
+            [frames[name].loc[outcome] for outcome, name in rows],
+            index=pd.MultiIndex.from_tuples(rows, names=["outcome", "scenario"]),
+        )
+        table["n"] = table["n"].astype(np.int64)
+        return table
+
+    def means(self) -> pd.DataFrame:
         """Outcome means side by side: index ``outcome``, one column per scenario, then
         ``kind`` and ``unit``. A ``binary`` outcome's mean is its probability."""
         means = {r.name: r.summary()["mean"] for r in self.results}
@@ -326,6 +431,69 @@ class Comparison:
         frame.index.name = "outcome"
         return frame
 
+    def collapse_table(
+        self,
+        dates: Sequence[Any] | None = None,
+        months_after_exit: Sequence[float] | None = None,
+    ) -> pd.DataFrame:
+        """The probability of a collapse by chosen dates, or within chosen months of each
+        trial's exit, in every scenario, with 95% intervals.
+
+        By ``dates`` (anything ``pd.Timestamp`` reads): the Kaplan-Meier estimate and band
+        of :meth:`Results.collapse_curve` at the end of that day (``nan`` outside a run's
+        dates). By ``months_after_exit`` (the default, 12, 24 and 36): the share of trials
+        with a collapse by that many months after their own exit, a collapse before the
+        exit counting as one, with a Wilson interval over the trials that can tell (an exit,
+        and a run long enough or a collapse in time); ``n`` counts them.
+
+        Returns one row per scenario and date (or window): ``scenario``, ``date`` or
+        ``months_after_exit``, ``probability``, ``low``, ``high``, ``n``; fractions 0-1.
+        """
+        if dates is not None and months_after_exit is not None:
+            raise ValueError("collapse_table: give dates or months_after_exit, not both")
+        rows = []
+        if dates is not None:
+            when = [pd.Timestamp(d) for d in dates]
+            for r in self.results:
+                curve = r.collapse_curve()
+                for date in when:
+                    known = date in curve.index
+                    row = curve.loc[date] if known else None
+                    rows.append(
+                        {
+                            "scenario": r.name,
+                            "date": date,
+                            "probability": row["probability"] if known else np.nan,
+                            "low": row["low"] if known else np.nan,
+                            "high": row["high"] if known else np.nan,
+                            "n": r.n_trials if known else 0,
+                        }
+                    )
+            return pd.DataFrame(rows, columns=["scenario", "date", "probability", "low", "high", "n"])
+        windows = (12, 24, 36) if months_after_exit is None else tuple(months_after_exit)
+        for r in self.results:
+            for months in windows:
+                collapsed, n = collapse_within(r, float(months))
+                interval = stats.wilson(collapsed, n)
+                rows.append(
+                    {
+                        "scenario": r.name,
+                        "months_after_exit": months,
+                        "probability": interval.estimate,
+                        "low": interval.low,
+                        "high": interval.high,
+                        "n": n,
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["scenario", "months_after_exit", "probability", "low", "high", "n"]
+        )
+
+    def to_xarray(self) -> Any:
+        """Every run in one ``xarray.Dataset`` with a ``scenario`` dimension; see
+        :func:`sim.montecarlo.tidy.comparison_to_xarray`. Needs the ``xarray`` extra."""
+        return tidy.comparison_to_xarray(self)
+
     def differences(self) -> pd.DataFrame:
         """Paired differences of each outcome from the first scenario, trial by trial.
 
@@ -334,6 +502,8 @@ class Comparison:
         both values are finite), ``ci_low``, ``ci_high`` (95% Student t interval of that
         mean; a binary outcome's difference is one of probabilities), ``n`` (pairs used),
         ``first_mean`` and ``other_mean`` (means over those pairs), ``kind`` and ``unit``.
+        A day outcome's difference is one of dates, in days: runs that start on different
+        dates have their days counted from the first run's start.
         """
         first = self.results[0]
         rows = []
@@ -346,9 +516,11 @@ class Comparison:
                     continue
                 a = a_trials[outcome].to_numpy(dtype=float)
                 b = b_trials[outcome].to_numpy(dtype=float)
+                kind, unit = outcome_kind_unit(outcome)
+                if kind == "day":  # days count from each run's start: compare the dates
+                    b = b + (other.dates[0] - first.dates[0]).days
                 interval, n = stats.paired_difference(a, b)
                 both = np.isfinite(a) & np.isfinite(b)
-                kind, unit = outcome_kind_unit(outcome)
                 rows.append(
                     {
                         "scenario": other.name,
@@ -380,7 +552,7 @@ class Comparison:
         """Scenarios, the means side by side and the paired differences, for Jupyter."""
         first = self.results[0]
         facts = f"{first.n_trials:,} trials each · seed {first.seed} · paired differences from {first.name}"
-        summary = self.summary()
+        summary = self.means()
         means = summary[self.names].map(format_number)
         means["unit"] = summary["unit"]
         differences = self.differences()
@@ -404,6 +576,24 @@ class Comparison:
             f"<div><h4>Comparison: {title}</h4><p>{html.escape(facts)}</p>{warning}"
             f"{means.to_html(escape=True, border=0)}{shown}</div>"
         )
+
+
+def collapse_within(results: Results, months: float) -> tuple[int, int]:
+    """Trials with a collapse by ``months`` after their exit, and trials that can tell.
+
+    A trial can tell when it has an exit and either collapsed by then (a collapse before
+    the exit counts) or ran at least that long past the exit; the others are censored.
+    The same rule as the ``collapse_within_<m>m`` outcomes, for any window.
+    """
+    trials = results.trials
+    if "exit_day" not in trials or not len(trials):
+        return 0, 0
+    exit_day = trials["exit_day"].to_numpy(dtype=float)
+    collapse_day = trials["collapse_day"].to_numpy(dtype=float)
+    window_end = exit_day + months * MONTH_DAYS
+    collapsed = np.isfinite(exit_day) & (collapse_day <= window_end)
+    seen = np.isfinite(exit_day) & (float(results.scenario.days) >= window_end)
+    return int(collapsed.sum()), int((collapsed | seen).sum())
 
 
 def _union_in_order(indexes: Any) -> list[str]:
@@ -442,3 +632,14 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ValueError(f"{folder}: the saved files do not fit together ({error})") from None
+
+
+def load_comparison(folder: str | os.PathLike[str]) -> Comparison:
+    """Read a comparison folder written by :meth:`Comparison.save` back into a
+    :class:`Comparison` (each run read and checked as :func:`load_results` does).
+
+    Raises:
+        FileNotFoundError: ``folder``, its ``comparison.json`` or a run's folder is missing.
+        ValueError: not a comparison folder this version can read, or a run is damaged.
+    """
+    return Comparison([load_results(path) for path in store.read_comparison(folder)])

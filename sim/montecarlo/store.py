@@ -3,7 +3,8 @@
 A results folder holds
 
 - ``trials.parquet``: the trials table (index ``trial``);
-- ``series.npz``: the daily series of every trial (float32; see :func:`write_series`);
+- ``series.npz``: the daily series of every trial (float32, kept exactly but stored
+  compactly; see :func:`write_series`);
 - ``events.parquet``: the kept event logs (only when some trial's events were kept);
 - ``summary.csv`` and ``collapse_curve.csv``: for reading without Python;
 - ``run.json``: the scenario as run, seed, trials, failures, versions, timings, whether
@@ -39,6 +40,7 @@ import re
 import secrets
 import shutil
 import sys
+import zlib
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -50,8 +52,9 @@ import pandas as pd
 if TYPE_CHECKING:
     from sim.montecarlo.results import Comparison, Results
 
-FORMAT = 2
-READABLE_FORMATS = (1, 2)  # format 1: the same files, without checksums
+FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)  # 1: without checksums; 1 and 2: series stored raw
+SERIES_CODEC = "xor-shuffle-zlib"
 RUN_FILE = "run.json"
 COMPARISON_FILE = "comparison.json"
 INTERRUPTED_SUFFIX = ".interrupted"
@@ -294,26 +297,55 @@ def write_results(results: Results, folder: Path) -> None:
     (folder / RUN_FILE).write_text(json.dumps(_json_safe(run), indent=2, allow_nan=False) + "\n")
 
 
+def encode_series(values: np.ndarray) -> np.ndarray:
+    """Float32 daily values, shape (rows, days), packed losslessly into bytes.
+
+    Three steps, each undone exactly by :func:`decode_series`: every day's bits are
+    XORed with the day before (a quantity that holds still, or moves slowly, leaves
+    mostly zero bits), the four bytes of each value are gathered into four planes
+    (sign and exponent bytes, which vary little, end up side by side), and zlib packs
+    the result. A daily series of a run shrinks to a fifth to a tenth of its raw size
+    (docs/performance.md).
+    """
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32)
+    delta = bits.copy()
+    delta[:, 1:] ^= bits[:, :-1]
+    planes = delta.view(np.uint8).reshape(*delta.shape, 4).transpose(2, 0, 1)
+    return np.frombuffer(zlib.compress(np.ascontiguousarray(planes).tobytes(), 6), dtype=np.uint8)
+
+
+def decode_series(packed: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The float32 array of ``shape`` that :func:`encode_series` packed into ``packed``."""
+    raw = np.frombuffer(zlib.decompress(packed.tobytes()), dtype=np.uint8)
+    if raw.size != 4 * shape[0] * shape[1]:
+        raise ValueError(f"expected {4 * shape[0] * shape[1]} bytes, found {raw.size}")
+    delta = np.ascontiguousarray(raw.reshape(4, *shape).transpose(1, 2, 0)).view(np.uint32)[..., 0]
+    return np.bitwise_xor.accumulate(delta, axis=1).view(np.float32)
+
+
 def write_series(results: Results, path: Path) -> None:
     """Write the series to an ``.npz``: ``names``, ``trial``, ``shared`` (one flag per
-    series) and ``s<k>``, the values of series ``k``: shape (trials, days + 1), or
-    (1, days + 1) for a series the same in every trial."""
+    series), ``codec`` and ``s<k>``, the values of series ``k`` packed by
+    :func:`encode_series`: shape (trials, days + 1), or (1, days + 1) for a series the
+    same in every trial."""
     arrays: dict[str, np.ndarray] = {
         "names": np.asarray(results.series_names, dtype=str),
         "trial": results.trials.index.to_numpy(dtype=np.int64),
         "shared": np.asarray(
             [results.n_trials > 0 and results.is_constant(n) for n in results.series_names], dtype=bool
         ),
+        "codec": np.asarray(SERIES_CODEC),
     }
     for k, name in enumerate(results.series_names):
         values = results.series(name)
-        arrays[f"s{k}"] = values[:1] if arrays["shared"][k] else values
+        arrays[f"s{k}"] = encode_series(values[:1] if arrays["shared"][k] else values)
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
 
 
 def read_series(path: Path, trials: np.ndarray, days: int) -> dict[str, np.ndarray]:
-    """The series written by :func:`write_series`, checked against the trials table's index."""
+    """The series written by :func:`write_series` (or stored raw, by formats 1 and 2),
+    checked against the trials table's index."""
     with np.load(path, allow_pickle=False) as stored:
         names = [str(n) for n in stored["names"]]
         if not np.array_equal(stored["trial"], trials):
@@ -321,10 +353,21 @@ def read_series(path: Path, trials: np.ndarray, days: int) -> dict[str, np.ndarr
         shared = stored["shared"]
         if shared.dtype != bool or shared.shape != (len(names),):
             raise ValueError(f"{path}: expected one shared flag per series")
+        codec = str(stored["codec"]) if "codec" in stored.files else None
+        if codec not in (None, SERIES_CODEC):
+            raise ValueError(f"{path}: expected series stored as {SERIES_CODEC}, found {codec!r}")
         series = {}
         for k, name in enumerate(names):
-            values = stored[f"s{k}"]
             rows = 1 if shared[k] else len(trials)
+            values = stored[f"s{k}"]
+            if codec is not None:
+                try:
+                    values = decode_series(values, (rows, days + 1))
+                except ValueError as error:
+                    raise ValueError(
+                        f"{path}: series {name!r}: expected float32 of shape {(rows, days + 1)}, "
+                        f"found packed values that do not fit ({error})"
+                    ) from None
             if values.dtype != np.float32 or values.shape != (rows, days + 1):
                 raise ValueError(
                     f"{path}: series {name!r}: expected float32 of shape {(rows, days + 1)}, "
@@ -397,7 +440,8 @@ def read_run(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], Any]:
     run_file = folder / RUN_FILE
     if not run_file.is_file():
         hint = (
-            " (a comparison folder: load its numbered sub-folders)"
+            f" (it is a comparison folder: read it with sim.load_comparison({str(folder)!r}),"
+            " or one run with load_results on one of its numbered sub-folders)"
             if (folder / COMPARISON_FILE).is_file()
             else ""
         )
@@ -474,3 +518,42 @@ def read_results(folder: str | os.PathLike[str]) -> dict[str, Any]:
         "timings": run["timings"],
         "failures": run["failures"],
     }
+
+
+def read_comparison(folder: str | os.PathLike[str]) -> list[Path]:
+    """The run folders of a comparison folder, in the order compared, from its ``comparison.json``.
+
+    Raises:
+        FileNotFoundError: no folder, no ``comparison.json`` or a run folder it lists is missing.
+        ValueError: not a comparison folder this version can read.
+    """
+    folder = Path(folder)
+    info_file = folder / COMPARISON_FILE
+    if not info_file.is_file():
+        hint = (
+            " (it is a results folder: read it with sim.load_results)"
+            if (folder / RUN_FILE).is_file()
+            else ""
+        )
+        raise FileNotFoundError(f"{folder} is not a comparison folder: no {COMPARISON_FILE}{hint}")
+    try:
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+    except (ValueError, OSError, RecursionError) as error:
+        raise ValueError(f"{info_file}: expected JSON, found {type(error).__name__}: {error}") from None
+    runs = info.get("runs") if isinstance(info, dict) else None
+    if (
+        not isinstance(info, dict)
+        or info.get("kind") != "comparison"
+        or info.get("format") not in READABLE_FORMATS
+        or not isinstance(runs, list)
+        or not runs
+        or not all(isinstance(r, dict) and isinstance(r.get("folder"), str) for r in runs)
+    ):
+        raise ValueError(f"{info_file}: expected a comparison of format {FORMAT} listing its runs")
+    paths = []
+    for entry in runs:
+        name = entry["folder"]
+        if "/" in name or "\\" in name or name in ("", ".", ".."):
+            raise ValueError(f"{info_file}: runs: expected a sub-folder name, found {name!r}")
+        paths.append(folder / name)
+    return paths

@@ -65,8 +65,18 @@ def milestones(scenario: Any) -> list[tuple[pd.Timestamp, str]]:
                 when = pd.Timestamp(waypoint.at)
             else:
                 when = start + pd.Timedelta(days=round(_central(waypoint.at)))
-            found.setdefault(when, []).append(f"{key} to {_central(waypoint.troops):,.0f}")
-    return [(when, "; ".join(labels)) for when, labels in sorted(found.items())]
+            found.setdefault(when, []).append((key, _central(waypoint.troops)))
+    return [(when, _moves(moves)) for when, moves in sorted(found.items())]
+
+
+def _moves(moves: list[tuple[str, float]]) -> str:
+    """What starts on one date, short enough for a label: one or two elements by name,
+    more by count (the targets named when they agree)."""
+    if len(moves) <= 2:
+        return "; ".join(f"{key} starts to {troops:,.0f}" for key, troops in moves)
+    targets = {troops for _, troops in moves}
+    to = f" to {targets.pop():,.0f} troops" if len(targets) == 1 else ""
+    return f"{len(moves)} force elements start moving{to}"
 
 
 def planned_troops(scenario: Any) -> np.ndarray | None:

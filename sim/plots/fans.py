@@ -44,6 +44,17 @@ def draw_fan(
     bands = results.bands(series_name)
     dates = bands.index
     prefix = "" if label is None else f"{label} "
+    if results.n_trials and results.is_constant(series_name):  # no spread: no bands to show
+        ax.plot(
+            dates,
+            bands["p50"],
+            color=colour,
+            linewidth=2.0,
+            linestyle=linestyle,
+            label=label or "every trial",
+        )
+        date_axis(ax)
+        return
     if outer:
         ax.fill_between(
             dates,
@@ -84,6 +95,11 @@ def draw_fan(
         label=label or "median",
         gid="median",
     )
+    if not np.nanmax(np.abs(bands["p50"]), initial=0.0) and np.nanmax(bands["p95"], initial=0.0) > 0:
+        # Most trials stay at zero (territory before a collapse, say): the median says
+        # nothing, so the mean across trials is drawn as well.
+        mean = results.series(series_name).mean(axis=0, dtype=np.float64)
+        ax.plot(dates, mean, color=colour, linewidth=1.4, linestyle="--", label=f"{prefix}mean", gid="mean")
     date_axis(ax)
 
 
@@ -134,25 +150,27 @@ def plot_troops(results: Any) -> Figure:
     ax = axes[0, 0]
     dates = results.dates
     stacks = _by_contingent(results)
+    varies = results.n_trials > 0 and not results.is_constant("troops")
     ax.stackplot(
         dates,
         *stacks.values(),
-        labels=[f"{c} (median)" for c in stacks],
+        labels=[f"{c} (median)" if varies else c for c in stacks],
         colors=[PALETTE[i % len(PALETTE)] for i in range(len(stacks))],
         alpha=0.85,
     )
     total = results.bands("troops")
-    ax.fill_between(
-        dates,
-        total["p5"],
-        total["p95"],
-        facecolor="none",
-        edgecolor=GREY,
-        hatch="///",
-        linewidth=0.0,
-        alpha=0.6,
-        label="total, 5-95% of trials",
-    )
+    if varies:  # a band only where trials differ; otherwise the legend would list nothing drawn
+        ax.fill_between(
+            dates,
+            total["p5"],
+            total["p95"],
+            facecolor="none",
+            edgecolor=GREY,
+            hatch="///",
+            linewidth=0.0,
+            alpha=0.6,
+            label="total, 5-95% of trials",
+        )
     plan = planned_troops(results.scenario)
     if plan is not None:
         ax.plot(dates, plan, color="black", linestyle="--", linewidth=1.4, label="planned schedule")
@@ -232,6 +250,8 @@ def plot_dashboard(results: Any) -> Figure:
         Patch(color=GREY, alpha=0.5, label="25-75% of trials"),
         Patch(color=GREY, alpha=0.2, label="5-95% of trials"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3, framealpha=0.85)
+    if any(line.get_gid() == "mean" for ax in axes.ravel() for line in ax.get_lines()):
+        handles.append(Line2D([], [], color=GREY, linewidth=1.4, linestyle="--", label="mean (median is 0)"))
+    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), framealpha=0.85)
     figure.suptitle(f"Dashboard: {results.name} ({results.n_trials} trials)")
     return figure

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from sim.plots._data import OutcomeStats, outcome_stats
 from sim.plots.style import (
@@ -20,7 +21,7 @@ from sim.plots.style import (
     outcome_kind,
     outcome_label,
     outcome_title,
-    sentence,
+    reader_title,
     styled,
 )
 
@@ -59,32 +60,59 @@ _NOTE: dict[str, Any] = {
 
 def _draw_binary(ax: Axes, name: str, stats: OutcomeStats) -> None:
     successes = int(stats.values.sum())
-    ax.barh([0], [stats.mean], height=0.5, color=PALETTE[0], label="probability")
+    mean, low, high = 100 * stats.mean, 100 * stats.low, 100 * stats.high  # percent, as people read it
+    ax.barh([0], [mean], height=0.5, color=PALETTE[0], label="probability")
     ax.errorbar(
-        [stats.mean],
+        [mean],
         [0],
-        xerr=[[stats.mean - stats.low], [stats.high - stats.mean]],
+        xerr=[[mean - low], [high - mean]],
         fmt="none",
         ecolor="black",
         capsize=6,
         label="95% CI (Wilson)",
     )
-    ax.set_xlim(0, 1)
+    ax.set_xlim(0, 100)
     ax.set_ylim(-0.8, 0.8)
     ax.set_yticks([])
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=100, decimals=0))
     ax.set_xlabel(f"P({outcome_title(name)})")
     ax.text(
         0.98,
         0.95,
-        f"P = {stats.mean:.2f} (95% CI {stats.low:.2f} to {stats.high:.2f})\n"
-        f"{successes} of {len(stats.values)} trials",
+        f"P = {mean:.1f}% (95% CI {low:.1f}% to {high:.1f}%)\n{successes} of {len(stats.values)} trials",
         transform=ax.transAxes,
         **_NOTE,
         fontsize=8.5,
     )
 
 
-def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats) -> None:
+def _draw_constant(ax: Axes, name: str, stats: OutcomeStats, start: pd.Timestamp) -> None:
+    """An outcome the same in every trial: a statement, not a one-bar histogram."""
+    value = float(stats.values[0])
+    if outcome_kind(name) == "day":
+        shown = f"{start + pd.Timedelta(days=int(np.floor(value))):%d %b %Y}"
+    else:
+        shown = _formatter(value)(value)
+    share = (
+        "every trial"
+        if len(stats.values) == stats.n
+        else f"all {len(stats.values)} of {stats.n} trials where it happened"
+    )
+    ax.text(0.5, 0.5, f"{shown}\nin {share}", transform=ax.transAxes, ha="center", va="center", fontsize=11)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():  # a statement, not a chart: no axes to read
+        spine.set_visible(False)
+
+
+def _date_ticks(ax: Axes, start: pd.Timestamp) -> None:
+    """Label an axis of day offsets with the dates they fall on."""
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _: f"{start + pd.Timedelta(days=int(np.floor(x))):%b %Y}")
+    )
+
+
+def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats, start: pd.Timestamp) -> None:
     values = stats.values
     kind = outcome_kind(name)
     weights = np.full(len(values), 100.0 / stats.n)
@@ -112,6 +140,14 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats) -> None:
     number = _formatter(stats.mean, stats.median, stats.p95)
     quantile = (lambda x: f"{x:,.0f}" if x == round(x) else f"{x:,.1f}") if integer else number
     happened = f"\nhappened in {len(values)} of {stats.n} trials" if kind == "day" else ""
+    if kind == "day":  # offsets are for code; people read dates
+        _date_ticks(ax, start)
+        ax.set_xlabel(f"{outcome_title(name).removesuffix(' day')} date")
+
+        def number(x: float) -> str:
+            return f"{start + pd.Timedelta(days=int(np.floor(x))):%d %b %Y}" if np.isfinite(x) else "n/a"
+
+        quantile = number
     ax.text(
         0.98,
         0.95,
@@ -128,7 +164,7 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats) -> None:
 def draw_outcome(ax: Axes, results: Any, name: str) -> None:
     """Draw one outcome's distribution into ``ax`` (used by the panels)."""
     stats = outcome_stats(results, name)
-    ax.set_title(sentence(outcome_title(name)))
+    ax.set_title(reader_title(name))
     if outcome_kind(name) == "binary":
         if len(stats.values):
             _draw_binary(ax, name, stats)
@@ -137,8 +173,10 @@ def draw_outcome(ax: Axes, results: Any, name: str) -> None:
     elif len(stats.values) == 0:
         message = "never happened in any trial" if outcome_kind(name) == "day" else "no finite values"
         no_data(ax, f"{message}\n({stats.n} trials)")
+    elif stats.values.min() == stats.values.max():
+        _draw_constant(ax, name, stats, results.dates[0])
     else:
-        _draw_distribution(ax, name, stats)
+        _draw_distribution(ax, name, stats, results.dates[0])
 
 
 @styled
@@ -156,7 +194,7 @@ def plot_outcome(results: Any, name: str) -> Figure:
     figure, axes = new_figure(width=7.0, height=4.0)
     ax = axes[0, 0]
     draw_outcome(ax, results, name)
-    ax.set_title(f"{sentence(outcome_title(name))}: {results.name} ({results.n_trials} trials)")
+    ax.set_title(f"{reader_title(name)}: {results.name} ({results.n_trials} trials)")
     if outcome_kind(name) != "binary" and ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", framealpha=0.85)
     return figure

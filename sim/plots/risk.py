@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.plots._data import milestones
 from sim.plots.style import (
@@ -17,7 +18,6 @@ from sim.plots.style import (
     legend_outside,
     new_figure,
     scenario_colours,
-    scenario_linestyles,
     styled,
 )
 
@@ -56,6 +56,7 @@ def draw_collapse_curve(
     )
     top = float(np.nanmax(curve["high"])) if len(curve) else 0.0
     ax.set_ylim(0, min(1.0, max(0.1, top * 1.15)))
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel("P(collapse by date)")
     date_axis(ax)
 
@@ -90,77 +91,85 @@ def _mark(
     )
 
 
+def _exit_text(results: Any) -> str | None:
+    exit_ = median_exit(results)
+    if exit_ is None:
+        return None
+    exits = results.trials["exit_day"].to_numpy(dtype=float)
+    left = exits[np.isfinite(exits)]
+    if len(left) == len(exits) and left.min() == left.max():
+        return f"exit {exit_[0]:%d %b %Y} (every trial)"
+    return f"median exit {exit_[0]:%d %b %Y} ({exit_[1]:.0%} of trials left)"
+
+
+def _draw_one(ax: Axes, results: Any, colour: str, slot: int = 0) -> int:
+    """One run's curve with its waypoints and exit marked; returns the next label slot."""
+    draw_collapse_curve(ax, results, colour=colour, label="P(collapse by date)", band_label="95% CI")
+    for when, text in milestones(results.scenario):
+        if results.dates[0] <= when <= results.dates[-1]:
+            _mark(ax, results.dates, when, text, GREY, ":", slot % 4)
+            slot += 1
+    if slot:
+        ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
+    exit_ = median_exit(results)
+    text = _exit_text(results)
+    if exit_ is None:
+        ax.annotate(
+            "no exit: troops stay to the end",
+            xy=(0.01, 0.97),
+            xycoords="axes fraction",
+            va="top",
+            fontsize=7.5,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+        )
+    elif text and results.dates[0] <= exit_[0] <= results.dates[-1]:
+        _mark(ax, results.dates, exit_[0], text, "black", "--", slot % 4)
+        ax.plot([], [], color="black", linestyle="--", label="exit")
+        slot += 1
+    return slot
+
+
 @styled
 def plot_collapse_risk(results_or_comparison: Any) -> Figure:
-    """Probability of a 2014-style collapse by each date, censored at the horizon.
+    """Probability of a 2014-style collapse by each date, censored at the horizon, in percent.
 
-    The band is the curve's 95% interval. For one run, dotted vertical lines mark the
-    calendar waypoints of the schedule and a dashed line the median exit date of the
-    trials in which the coalition left. Given a comparison, one curve per scenario in
-    its colour, each with its median exit date.
+    The band is the curve's 95% interval. Dotted vertical lines mark the calendar
+    waypoints of the schedule and a dashed line the exit (the median exit date of the
+    trials in which the coalition left, with their share). Given a comparison, one panel
+    per scenario on a shared scale, each with its own waypoints and exit, and the other
+    scenarios' curves in thin grey for reference, so that curves at zero stay visible
+    and labels do not collide.
     """
-    figure, axes = new_figure(width=9.0, height=4.5)
-    ax = axes[0, 0]
-    if hasattr(results_or_comparison, "results"):
-        runs = list(results_or_comparison.results)
-        colours = scenario_colours(r.name for r in runs)
-        styles = scenario_linestyles(r.name for r in runs)
-        title = "Collapse risk: " + " vs ".join(r.name for r in runs)
-    else:
-        runs = [results_or_comparison]
-        colours = {runs[0].name: PALETTE[3]}
-        title = f"Collapse risk: {runs[0].name}"
-    slot = 0
-    for results in runs:
-        if len(runs) == 1:
-            draw_collapse_curve(
-                ax, results, colour=colours[results.name], label="P(collapse by date)", band_label="95% CI"
-            )
-        else:
-            draw_collapse_curve(
-                ax,
-                results,
-                colour=colours[results.name],
-                label=results.name,
-                linestyle=styles[results.name],
-                band_alpha=0.1,
-            )
-    top = max(max(0.1, float(np.nanmax(r.collapse_curve()["high"])) * 1.15) for r in runs)
-    ax.set_ylim(0, min(1.0, top) * 1.35)  # headroom for milestone labels
-    if len(runs) == 1:
-        for when, text in milestones(runs[0].scenario):
-            if runs[0].dates[0] <= when <= runs[0].dates[-1]:
-                _mark(ax, runs[0].dates, when, text, GREY, ":", slot % 4)
-                slot += 1
-        if slot:
-            ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
-    exits_marked = 0
-    for results in runs:
-        exit_ = median_exit(results)
-        if exit_ is not None and results.dates[0] <= exit_[0] <= results.dates[-1]:
-            share = f"median exit ({exit_[1]:.0%} of trials)"
-            if len(runs) == 1:
-                _mark(ax, results.dates, exit_[0], share, "black", "--", slot % 4)
-            else:
-                _mark(
-                    ax,
-                    results.dates,
-                    exit_[0],
-                    f"{results.name}: {share}",
-                    colours[results.name],
-                    ":",
-                    slot % 4,
-                )
-            slot += 1
-            exits_marked += 1
-    if len(runs) == 1:
-        if exits_marked:
-            ax.plot([], [], color="black", linestyle="--", label="median exit")
-    else:
-        ax.fill_between([], [], [], color=GREY, alpha=0.2, linewidth=0, label="95% CI")
-        if exits_marked:
-            ax.plot([], [], color=GREY, linestyle=":", label="median exit")
-    ax.set_xlabel("date")
-    ax.set_title(f"{title} ({runs[0].n_trials} trials)")
-    legend_outside(ax)
+    if not hasattr(results_or_comparison, "results"):
+        results = results_or_comparison
+        figure, axes = new_figure(width=9.0, height=4.5)
+        ax = axes[0, 0]
+        slots = _draw_one(ax, results, PALETTE[3])
+        _headroom(ax, [results], slots)
+        ax.set_xlabel("date")
+        ax.set_title(f"Collapse risk: {results.name} ({results.n_trials} trials)")
+        legend_outside(ax)
+        return figure
+    runs = list(results_or_comparison.results)
+    colours = scenario_colours(r.name for r in runs)
+    figure, axes = new_figure(len(runs), 1, width=9.0, height=2.6 * len(runs) + 0.6, sharex=True, sharey=True)
+    for ax, results in zip(axes[:, 0], runs, strict=True):
+        for other in runs:
+            if other is not results:
+                curve = other.collapse_curve()
+                ax.step(curve.index, curve["probability"], where="post", color=GREY, linewidth=0.9, alpha=0.7)
+        slots = _draw_one(ax, results, colours[results.name])
+        _headroom(ax, runs, slots)
+        ax.set_title(results.name)
+        ax.set_xlabel("")
+    axes[-1, 0].set_xlabel("date")
+    axes[0, 0].plot([], [], color=GREY, linewidth=0.9, label="other scenarios")
+    legend_outside(axes[0, 0])
+    figure.suptitle(f"Collapse risk by date ({runs[0].n_trials} trials each)")
     return figure
+
+
+def _headroom(ax: Axes, runs: list, slots: int) -> None:
+    """A shared top for the curves, with room for the marks' labels above them."""
+    top = max(max(0.1, float(np.nanmax(r.collapse_curve()["high"])) * 1.15) for r in runs)
+    ax.set_ylim(0, min(1.0, top) * (1.0 + 0.12 * min(slots, 4)))

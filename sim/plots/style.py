@@ -97,6 +97,18 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+class SimFigure(Figure):
+    """A matplotlib Figure that shows itself in Jupyter as a PNG, whatever the backend
+    (no ``%matplotlib inline`` needed): IPython calls :meth:`_repr_png_`."""
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, *, width: float = 8.0, height: float = 4.5, **kwargs: Any
 ) -> tuple[Figure, np.ndarray]:
@@ -105,7 +117,7 @@ def new_figure(
     Returns ``(figure, axes)`` where ``axes`` is always a 2-D array, so callers can
     index ``axes[row, col]`` whatever the grid.
     """
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = SimFigure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(nrows, ncols, squeeze=False, **kwargs)
     return figure, axes
 
@@ -142,6 +154,14 @@ def outcome_label(name: str) -> str:
 def outcome_title(name: str) -> str:
     """Short readable name of an outcome (no unit)."""
     return outcome_label(name).rsplit(" (", 1)[0]
+
+
+def reader_title(name: str) -> str:
+    """An outcome's panel title as read: ``Exit date`` for ``exit_day`` (days are shown as dates)."""
+    title = outcome_title(name)
+    if outcome_kind(name) == "day":
+        title = title.removesuffix(" day") + " date"
+    return sentence(title)
 
 
 def sentence(text: str) -> str:

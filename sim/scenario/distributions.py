@@ -21,6 +21,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+def brief(value: float) -> str:
+    """A parameter value written briefly: ``1,500``, ``0.35``, ``1.2e-05``.
+
+    >>> brief(1500.0), brief(0.35), brief(0.000012)
+    ('1,500', '0.35', '1.2e-05')
+    """
+    if not math.isfinite(value):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -40,6 +53,23 @@ class _Dist(BaseModel):
     def median(self) -> float:
         """A central value, used where one representative number is needed."""
         return float(self.ppf(np.array([0.5]))[0])
+
+    def __str__(self) -> str:
+        """The kind, the parameters and the middle 90% of the draws, e.g.
+        ``lognormal(median 500, spread 1.5): 5-95% 257 to 974``."""
+        fields = self.model_dump(by_alias=True, exclude_none=True)
+        kind = fields.pop("dist")
+        shown = ", ".join(f"{k} {brief(v) if isinstance(v, (int, float)) else v}" for k, v in fields.items())
+        if kind == "fixed":
+            return f"{kind}({shown})"
+        low, high = self.ppf(np.array([0.05, 0.95]))
+        return f"{kind}({shown}): 5-95% {brief(float(low))} to {brief(float(high))}"
+
+    def _repr_html_(self) -> str:
+        """:meth:`__str__` for Jupyter."""
+        import html
+
+        return f"<code>{html.escape(str(self))}</code>"
 
 
 class Fixed(_Dist):

@@ -76,10 +76,16 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None, **k
     (``militia__branching_ratio=0.5``). Raises :class:`ScenarioError` with every
     problem found.
     """
+    return load_document(path, {**as_overrides(overrides), **keyword_overrides(kw)})[0]
+
+
+def load_document(path: str | os.PathLike[str], overrides: Overrides = None) -> tuple[Scenario, Document]:
+    """:func:`load_scenario`, also returning the merged document, which knows the file and
+    line of every value written (``--set`` for an override); a value it lacks is a default."""
     document = read_file(path)
     folder = os.path.dirname(os.fspath(path))
     document = resolve_extends(document, folder)
-    return _finish(document, {**as_overrides(overrides), **keyword_overrides(kw)}, folder)
+    return _finish(document, as_overrides(overrides), folder), document
 
 
 def scenario_from_text(

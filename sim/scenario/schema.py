@@ -271,11 +271,18 @@ class Waypoint(Model):
     after it becomes the element's next waypoint and on or after ``not_before``. A
     pause moves ``not_before`` and the deadline with the schedule, unless
     ``firm_deadline`` is set. The move is a step (``ramp_days: 0``) or a linear ramp
-    over ``ramp_days``.
+    over ``ramp_days``. A calendar waypoint may give ``by``, the moment the level is
+    reached, instead of ``at``: it starts ``ramp_days`` earlier on the schedule clock.
     """
 
     troops: Troops = needed("troops", "The level to reach.")
     at: DayRef | None = doc(None, "date or day", "When the move starts (calendar waypoint).")
+    by: dt.date | float | None = doc(
+        None,
+        "date or day",
+        "When the level is reached, instead of `at`: the move starts `ramp_days` earlier "
+        "(`at` = `by` - `ramp_days`). Needs a fixed date or day and a fixed `ramp_days`.",
+    )
     when: When | None = doc(None, "-", "Conditions that start the move (conditions-based).")
     not_before: DayRef | None = doc(None, "date or day", "Earliest start of a conditions-based move.")
     deadline: DayRef | None = doc(
@@ -289,10 +296,41 @@ class Waypoint(Model):
     )
     ramp_days: NonNegative = doc(0.0, "days", "0 for a step; otherwise the length of a linear ramp.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _start_from_by(cls, data: Any) -> Any:
+        """Turn ``by`` (when the level is reached) into ``at`` (when the move starts)."""
+        if not isinstance(data, dict) or data.get("by") is None:
+            return data
+        by, ramp = data["by"], data.get("ramp_days", 0.0)
+        if isinstance(by, str):
+            try:
+                by = dt.date.fromisoformat(by)
+            except ValueError:
+                raise ValueError(f"by: expected a date (YYYY-MM-DD) or a day, found {by!r}") from None
+        if isinstance(by, bool) or not isinstance(by, (dt.date, int, float)):
+            raise ValueError(f"by: expected a fixed date or day, found {by!r}")
+        if isinstance(ramp, bool) or not isinstance(ramp, (int, float)):
+            raise ValueError(
+                "by: expected a fixed ramp_days to count back from, found a distribution; give 'at'"
+            )
+        start = by - dt.timedelta(days=float(ramp)) if isinstance(by, dt.date) else float(by) - float(ramp)
+        if isinstance(start, dt.date) and float(ramp) != int(ramp):
+            raise ValueError(f"by: expected whole ramp_days with a date, found {ramp}")
+        if data.get("at") is not None and data["at"] != start and str(data["at"]) != str(start):
+            raise ValueError(
+                f"expected 'at' or 'by', not both (by {by} with ramp_days {ramp:g} starts at {start})"
+            )
+        if not isinstance(start, dt.date) and start < 0:
+            raise ValueError(f"by: day {by:g} is less than ramp_days ({ramp:g}) after the start")
+        return {**data, "at": start}
+
     @model_validator(mode="after")
     def _calendar_or_conditions(self) -> Waypoint:
         if (self.at is None) == (self.when is None):
             raise ValueError("expected exactly one of 'at' (a date or day) or 'when' (conditions)")
+        if self.by is not None and self.when is not None:
+            raise ValueError("'by' applies only to a calendar waypoint, not one with 'when'")
         if self.at is not None and (self.not_before is not None or self.deadline is not None):
             raise ValueError("'not_before' and 'deadline' apply only to a waypoint with 'when'")
         if self.firm_deadline and self.deadline is None:
@@ -1090,6 +1128,12 @@ class Scenario(Model):
         if isinstance(when, dt.date):
             return float((when - self.start).days)
         return when
+
+    def _repr_html_(self) -> str:
+        """Bases, forces and schedules, and uncertain inputs as tables, for Jupyter."""
+        from sim.scenario.display import scenario_html
+
+        return scenario_html(self)
 
 
 def _check_order(

@@ -63,5 +63,6 @@ def test_the_command_line_prints_the_warning_and_no_interval_for_a_constant(tmp_
     )
     assert done.returncode == 0, done.stderr
     assert "warning: fast_exit: the run ends less than 24 months after the exit" in done.stderr
-    exit_row = next(line for line in done.stdout.splitlines() if line.startswith("exit_day"))
+    exit_row = next(line for line in done.stdout.splitlines() if line.startswith("exit date"))
     assert " to " not in exit_row  # every trial leaves on the same day: one value, no interval
+    assert "2024-07-29" in exit_row  # as a date

@@ -123,9 +123,10 @@ def test_compare_takes_trials_and_seed_from_the_first_scenario():
     comparison = compare([first, second], jobs=1, progress=False)
     assert [r.n_trials for r in comparison.results] == [5, 5]
     assert [r.seed for r in comparison.results] == [3, 3]
-    summary = comparison.summary()
+    summary = comparison.means()
     assert list(summary.columns) == ["first", "second", "kind", "unit"]
     assert summary.loc["collapse", "kind"] == "binary"
+    assert comparison.summary().loc[("collapse", "second"), "kind"] == "binary"
     assert "Comparison" in comparison._repr_html_() and "first" in comparison._repr_html_()
 
 

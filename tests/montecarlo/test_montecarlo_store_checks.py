@@ -195,3 +195,38 @@ def test_saves_to_one_folder_at_the_same_time_follow_each_other(results, tmp_pat
     assert errors == []
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
     assert load_results(tmp_path / "run").n_trials in (3, 11)
+
+
+def test_packed_series_come_back_bit_for_bit_whatever_the_values():
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(7, 300)).astype(np.float32)
+    values[0] = 0.0
+    values[1, ::3] = np.nan
+    values[2, :5] = [np.inf, -np.inf, -0.0, np.float32(1e-45), np.finfo(np.float32).max]
+    values[3] = np.cumsum(rng.poisson(0.2, 300)).astype(np.float32)  # a count that rarely moves
+    packed = store.encode_series(values)
+    back = store.decode_series(packed, values.shape)
+    np.testing.assert_array_equal(back.view(np.uint32), values.view(np.uint32))
+    assert packed.dtype == np.uint8 and packed.nbytes < values.nbytes
+
+
+def test_packed_series_of_the_wrong_shape_are_refused():
+    packed = store.encode_series(np.ones((3, 10), dtype=np.float32))
+    with pytest.raises(ValueError, match="expected 160 bytes, found 120"):
+        store.decode_series(packed, (4, 10))
+
+
+def test_a_folder_of_the_second_format_with_raw_series_still_loads(results, folder):
+    with np.load(folder / "series.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files if name != "codec"}
+    for k, name in enumerate(results.series_names):
+        values = results.series(name)
+        arrays[f"s{k}"] = np.ascontiguousarray(values[:1] if arrays["shared"][k] else values)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    (folder / "series.npz").write_bytes(buffer.getvalue())
+    reseal(folder, "series.npz")
+    edit_run(folder, format=2)
+    loaded = load_results(folder)
+    for name in results.series_names:
+        np.testing.assert_array_equal(loaded.series(name), results.series(name))

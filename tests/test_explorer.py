@@ -1,0 +1,49 @@
+"""The notebook explorer: the scenario its controls describe, and a run driven from code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sim.report.explorer import leaving_elements, shifted
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_scenario(ROOT / "scenarios" / "phased_2024.yaml")
+
+
+def test_moving_the_exit_moves_every_calendar_waypoint_by_whole_months(plan):
+    later = shifted(plan, months=6)
+    for key, element in plan.forces.items():
+        for before, after in zip(element.schedule, later.forces[key].schedule, strict=True):
+            assert after.at - before.at == dt.timedelta(days=183)
+            assert (after.troops, after.ramp_days) == (before.troops, before.ramp_days)
+
+
+def test_a_residual_force_sets_the_last_level_of_one_element_only(plan):
+    assert "us_erbil" in leaving_elements(plan) and "us_syria" not in leaving_elements(plan)
+    kept = shifted(plan, residual={"us_erbil": 1500})
+    assert kept.forces["us_erbil"].schedule[-1].troops == 1500
+    assert kept.forces["us_al_asad"].schedule == plan.forces["us_al_asad"].schedule
+
+
+def test_the_explorer_reruns_when_driven_from_code(plan):
+    pytest.importorskip("ipywidgets")
+    from sim.report.explorer import Explorer
+
+    explorer = Explorer(plan, trials=6, jobs=1)
+    assert explorer.results is explorer.plan
+    kept = explorer.set(element="us_erbil", residual=1500)
+    assert kept is explorer.results and kept.series("troops:us_erbil")[0, -1] == 1500
+    assert explorer.residual.value == 1500 and "changed" in explorer.table.value
+    explorer.months.value = 3  # as a hand on the slider would
+    assert (
+        explorer.results is not kept
+        and explorer.changed_scenario().forces["us_erbil"].schedule[-1].troops == 1500
+    )
