@@ -192,9 +192,12 @@ def run_with(
     *,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    skip: int = 0,
 ) -> Results:
     """:func:`run` with the trial function as a parameter (tests pass stand-ins);
-    ``None`` is :func:`sim.engine.simulate_trial`."""
+    ``None`` is :func:`sim.engine.simulate_trial`. ``skip``: run only the trials from
+    this index on (the trials before it are another run's; :mod:`sim.montecarlo.precision`
+    adds trials to a run this way)."""
     simulate = simulate_trial if simulate is None else simulate
     scenario = _scenario(scenario)
     trials = _count("trials", scenario.monte_carlo.trials if trials is None else trials, 1, MAX_TRIALS)
@@ -210,9 +213,10 @@ def run_with(
     preflight.check_workload(scenario, draws.paths, draws.values)
     ledger = None
     if checkpoint is not None:
-        ledger = Ledger.open(checkpoint, _fingerprint(scenario, seed, trials, keep_below))
+        ledger = Ledger.open(checkpoint, _fingerprint(scenario, seed, trials, keep_below, skip))
     collector = _Collector(scenario, trials, seed, progress, ledger, max_failures, keep_below)
     todo = collector.resume()
+    todo = todo[todo >= skip]
     job = executors.Job(scenario, seed, draws.paths, draws.values, keep_below, simulate, todo)
     began = time.perf_counter()
     interrupted = stopped = False
@@ -257,7 +261,9 @@ def _check_resources(scenario: Scenario, trials: int, jobs: int, local: bool) ->
     )
 
 
-def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) -> dict[str, Any]:
+def _fingerprint(
+    scenario: Scenario, seed: int, trials: int, keep_below: int, skip: int = 0
+) -> dict[str, Any]:
     """What makes a run's chunks what they are (the ledger adds the code and format versions)."""
     text = scenario.model_dump_json(by_alias=True)
     return {
@@ -267,6 +273,7 @@ def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) ->
         "seed": seed,
         "trials": trials,
         "events_kept_below": keep_below,
+        **({"skip": skip} if skip else {}),
     }
 
 
