@@ -494,37 +494,42 @@ def assemble(
             if column not in columns:
                 columns.append(column)
     outcomes = [c for c in columns if not c.startswith("param:") and c != "n_events"]
+    position = {c: k for k, c in enumerate(columns)}
+    kinds = {outcome: outcome_kind_unit(outcome) for outcome in outcomes}
     summary_rows = []
-    frames = []
-    needed = {}
+    blocks = []
     for point in done:
         arrays = rows[point]
-        table = pd.DataFrame(arrays["values"], columns=arrays["columns"].tolist())
+        names = arrays["columns"].tolist()
+        block = arrays["values"]
+        if names != columns:  # a point without some per-scenario outcome: nan there
+            aligned = np.full((len(block), len(columns)), np.nan)
+            aligned[:, [position[c] for c in names]] = block
+            block = aligned
         row: dict[str, float] = {}
         for outcome in outcomes:
-            values = table[outcome].to_numpy(float) if outcome in table else np.empty(0)
-            kind, unit = outcome_kind_unit(outcome)
-            described = stats.describe_outcome(values, kind, unit)
-            row[outcome] = described["mean"]
-            row[f"{outcome}:low"] = described["ci_low"]
-            row[f"{outcome}:high"] = described["ci_high"]
-            row[f"{outcome}:n"] = described["n"]
+            values = block[:, position[outcome]]
+            row.update(_described(outcome, values, *kinds[outcome]))
+        row["trials"] = len(block)
         summary_rows.append(row)
-        needed[point] = len(table)
-        if settings.get("keep_trials", True):
-            table.index = pd.MultiIndex.from_arrays(
-                [np.full(len(table), point, np.int64), arrays["trial"]], names=["point", "trial"]
-            )
-            frames.append(table)
+        blocks.append(block)
     stats_table = pd.DataFrame(summary_rows, index=lever_table.index)
     points = pd.concat([lever_table, stats_table], axis=1)
     for outcome in outcomes:
         if f"{outcome}:n" in points:
             points[f"{outcome}:n"] = points[f"{outcome}:n"].astype(np.int64)
-    points["trials"] = pd.Series(needed, dtype=np.int64).reindex(points.index).to_numpy()
+    points["trials"] = points["trials"].astype(np.int64)
     trials = None
     if settings.get("keep_trials", True):
-        trials = pd.concat(frames) if frames else pd.DataFrame(columns=columns)
+        index = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(np.asarray(done, np.int64), [len(b) for b in blocks]),
+                np.concatenate([rows[p]["trial"] for p in done]) if done else np.empty(0, np.int64),
+            ],
+            names=["point", "trial"],
+        )
+        values = np.vstack(blocks) if blocks else np.empty((0, len(columns)))
+        trials = pd.DataFrame(values, columns=columns, index=index)
     bands = {point: _bands_frame(rows[point]) for point in done if "bands" in rows[point]}
     timings = dict(timings)
     return Exploration(
@@ -541,6 +546,17 @@ def assemble(
         timings=timings,
         settings=settings,
     )
+
+
+def _described(outcome: str, values: np.ndarray, kind: str, unit: str) -> dict[str, float]:
+    """An outcome's mean, 95% interval and count at one point (as ``Results.summary`` has them)."""
+    if len(values) == 1:  # one evaluation: its value, no interval
+        finite = bool(np.isfinite(values[0]))
+        mean, low, high, n = (float(values[0]), np.nan, np.nan, 1) if finite else (np.nan,) * 3 + (0,)
+    else:
+        described = stats.describe_outcome(values, kind, unit)
+        mean, low, high, n = (described[k] for k in ("mean", "ci_low", "ci_high", "n"))
+    return {outcome: mean, f"{outcome}:low": low, f"{outcome}:high": high, f"{outcome}:n": n}
 
 
 def _bands_frame(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:

@@ -1,0 +1,84 @@
+"""search: the first lever value meeting goals, found by bisection with common random numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from explore_support import ThresholdTrial, exit_scenario
+
+from sim.explore import ExploreError, search
+
+
+def test_search_finds_an_exit_date_known_by_construction_within_one_step():
+    safe = dt.date(2024, 3, 20)
+    found = search(
+        exit_scenario(),
+        "forces.us_asad.schedule.0.at=2024-01-10..2024-04-30/5",
+        "collapse_within_24m <= 0.05",
+        trials=100,
+        jobs=1,
+        simulate=ThresholdTrial(safe),
+    )
+    assert found.status == "found"
+    assert safe <= found.answer_shown < safe + dt.timedelta(days=5)
+    # bisection: far fewer probes than the 23 values searched
+    assert len(found.probes) <= 7
+    assert "2024-03-2" in found.describe()
+
+
+def test_search_adds_trials_only_where_the_answer_is_close_to_the_threshold():
+    # A risk of 0.05 against a goal of 0.05: no trial count can tell, so probes before the
+    # safe date grow to the cap; probes after it (no risk at all) decide at once.
+    found = search(
+        exit_scenario(),
+        "forces.us_asad.schedule.0.at=2024-01-10..2024-04-30/10",
+        "collapse_within_24m <= 0.05",
+        trials=100,
+        max_trials=400,
+        jobs=1,
+        simulate=ThresholdTrial(dt.date(2024, 3, 1), risk=0.05),
+    )
+    probes = found.probes
+    assert set(probes.loc[probes["decision"] == "met", "trials"]) == {100}
+    assert (probes.loc[probes["decision"] != "met", "trials"] == 400).all()
+    assert (probes["decision"] == "undecided").any()
+    assert found.answer_shown >= dt.date(2024, 3, 1)
+
+
+def test_search_reports_no_answer_when_the_last_value_fails():
+    found = search(
+        exit_scenario(),
+        "forces.us_asad.schedule.0.at=2024-01-10..2024-02-20/10",
+        "collapse_within_24m <= 0.05",
+        trials=100,
+        jobs=1,
+        simulate=ThresholdTrial(dt.date(2024, 3, 20)),
+    )
+    assert found.answer is None and found.status == "none"
+    assert "no value" in found.describe()
+
+
+def test_search_gives_the_same_answer_and_probes_with_one_or_two_workers():
+    options = dict(
+        lever="forces.us_asad.schedule.0.at=2024-01-10..2024-04-30/5",
+        goal="collapse_within_24m <= 0.05",
+        trials=64,
+        simulate=ThresholdTrial(dt.date(2024, 2, 25)),
+    )
+    one = search(exit_scenario(), jobs=1, **options)
+    two = search(exit_scenario(), jobs=2, **options)
+    assert one.answer == two.answer
+    assert one.probes.equals(two.probes)
+
+
+@pytest.mark.parametrize(
+    "goal, message",
+    [
+        ("collapse_within_24m = 0.05", "expected OUTCOME OP VALUE"),
+        ("collapse_within_24m <= lots", "expected OUTCOME OP VALUE"),
+    ],
+)
+def test_search_refuses_a_malformed_goal_with_one_clear_message(goal, message):
+    with pytest.raises(ExploreError, match=message):
+        search(exit_scenario(), "forces.us_asad.schedule.0.at=2024-01-10..2024-02-20/10", goal, jobs=1)
