@@ -1,13 +1,13 @@
 """Exploring timelines: levers, designs, experiments, sensitivity, discovery and search.
 
-- :mod:`~sim.explore.uncertainties` a scenario's uncertain inputs as SciPy frozen distributions
+- :mod:`~sim.explore.inputs` a scenario's uncertain inputs as SciPy frozen distributions
 - :mod:`~sim.explore.levers` what an experiment varies (dotted paths, dates, schedule shorthands)
 - :mod:`~sim.explore.designs` grid, Latin hypercube, Sobol (Saltelli) and Morris designs
 - :mod:`~sim.explore.experiment` :func:`explore` a scenario over a design with common random
   numbers; :func:`evaluate` a Python function over the same designs
 - :mod:`~sim.explore.sensitivity` Sobol indices with bootstrap intervals, Morris screening
 - :mod:`~sim.explore.discovery` PRIM boxes and CART trees of the conditions of a bad outcome
-- :mod:`~sim.explore.search` the lever value that meets goals with stated confidence
+- :mod:`~sim.explore.bisection` the lever value that meets goals with stated confidence
 
 Example::
 
@@ -29,7 +29,7 @@ _WHERE = {
     "Exploration": "sim.explore.experiment",
     "ExploreError": "sim.explore.levers",
     "Lever": "sim.explore.levers",
-    "SearchResult": "sim.explore.search",
+    "SearchResult": "sim.explore.bisection",
     "cart": "sim.explore.discovery",
     "evaluate": "sim.explore.experiment",
     "explore": "sim.explore.experiment",
@@ -38,9 +38,9 @@ _WHERE = {
     "make_levers": "sim.explore.levers",
     "morris": "sim.explore.sensitivity",
     "prim": "sim.explore.discovery",
-    "search": "sim.explore.search",
+    "search": "sim.explore.bisection",
     "sobol": "sim.explore.sensitivity",
-    "uncertainties": "sim.explore.uncertainties",
+    "uncertainties": "sim.explore.inputs",
 }
 
 __all__ = [
@@ -63,13 +63,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from sim.explore.bisection import SearchResult, search
     from sim.explore.designs import Design, make_design
     from sim.explore.discovery import cart, prim
     from sim.explore.experiment import Exploration, evaluate, explore, load_exploration
+    from sim.explore.inputs import uncertainties
     from sim.explore.levers import ExploreError, Lever, make_levers
-    from sim.explore.search import SearchResult, search
     from sim.explore.sensitivity import morris, sobol
-    from sim.explore.uncertainties import uncertainties
 
 
 def __getattr__(name: str) -> Any:

@@ -563,7 +563,7 @@ def _bands_frame(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
     names = arrays["band_names"].tolist()
     values = arrays["bands"]
     start = pd.Timestamp(arrays["start"][0])
-    dates = pd.date_range(start, periods=values.shape[2], freq="D")
+    dates = pd.date_range(start, periods=values.shape[2], freq="D").as_unit("ns")
     columns = {}
     for k, name in enumerate(names):
         for q, row in zip(BAND_PERCENTILES, values[k], strict=True):
@@ -696,7 +696,7 @@ def load_exploration(folder: str | os.PathLike[str]) -> Exploration:
     with np.load(folder / "bands.npz") as stored:
         for key, meta in info["bands"].items():
             array = stored[f"p{key}"]
-            index = pd.date_range(meta["start"], periods=len(array), freq="D")
+            index = pd.date_range(meta["start"], periods=len(array), freq="D").as_unit("ns")
             bands[int(key)] = pd.DataFrame(array.astype(np.float64), columns=meta["columns"], index=index)
     return Exploration(
         design,
@@ -734,7 +734,7 @@ def _lever_from_json(data: Mapping[str, Any], scenario: Any) -> Lever:
 
     distribution = None
     if data["distribution"] == "prior" and scenario is not None:
-        from sim.explore.uncertainties import uncertainties
+        from sim.explore.inputs import uncertainties
 
         distribution = uncertainties(scenario).get(data["path"])
     return Lever(

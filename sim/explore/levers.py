@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.outcomes import MONTH_DAYS
-from sim.explore.uncertainties import as_scipy
+from sim.explore.inputs import as_scipy
 from sim.montecarlo.preflight import RunRefused
 from sim.scenario.sampling import uncertain_parameters, value_at
 

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from sim.explore.experiment import Exploration
+from sim.explore.inputs import correlated_paths
 from sim.explore.levers import ExploreError
-from sim.explore.uncertainties import correlated_paths
 
 LEVEL = 0.95
 RESAMPLES = 1000

@@ -75,8 +75,9 @@ def as_scipy(dist: _Dist) -> Any:
 def _clipped(base: Any, low: float | None, high: float | None) -> Any:
     if low is None and high is None:
         return base
-    a = -math.inf if low is None else low
-    b = math.inf if high is None else high
+    base_low, base_high = (float(v) for v in base.support())
+    a = base_low if low is None else max(low, base_low)
+    b = base_high if high is None else min(high, base_high)
     return _ClippedGen(base, a=a, b=b, name="clipped")()
 
 
