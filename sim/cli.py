@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-COMMANDS = ("run", "validate", "schema", "trial")
+COMMANDS = ("run", "validate", "schema", "trial", "explore", "search")
 CHECKPOINT_SUFFIX = ".checkpoint"
 
 # Outcomes printed in the summary table, in this order (others stay in summary.csv).
@@ -238,6 +238,11 @@ def _parser() -> argparse.ArgumentParser:
     trial.add_argument("folder", metavar="RESULTS_FOLDER")
     trial.add_argument("index", type=_count, metavar="INDEX")
     trial.set_defaults(handler=_trial)
+
+    from sim.commands import explore, search  # commands with their own modules
+
+    explore.register(commands)
+    search.register(commands)
     return parser
 
 

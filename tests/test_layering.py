@@ -3,7 +3,7 @@
 The packages form one chain, and a module may import only from its own package or from
 a package further down (docs/architecture.md, "Each arrow is one package's job")::
 
-    sim.__main__ -> sim.cli -> sim (the lazy re-exports) -> sim.report -> sim.plots
+    sim.__main__ -> sim.cli -> sim.commands -> sim (the lazy re-exports) -> sim.report -> sim.plots
         -> sim.explore, sim.calibrate -> sim.montecarlo -> sim.engine -> sim.scenario
 
 Every import counts, wherever it stands (at the top, inside a function, or as
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1] / "sim"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.__main__",),
     ("sim.cli",),
+    ("sim.commands",),  # commands with their own module (explore, search), registered by sim.cli
     ("sim",),  # the package root: public names, imported on first use
     ("sim.report",),
     ("sim.plots",),

@@ -213,6 +213,7 @@ def make_levers(scenario: Any, vary: Any) -> list[Lever]:
 
 def lever(scenario: Any, path: str, spec: Any) -> Lever:
     """One :class:`Lever` of ``scenario`` at ``path`` from a specification (see :func:`make_levers`)."""
+    _check_path(scenario, path)
     is_date, integer = _kind(scenario, path)
     start = scenario.start
     if isinstance(spec, str) and spec.strip() == "prior":
@@ -260,6 +261,18 @@ def _listed(path, values, is_date, integer, start) -> Lever:
     if not values:
         raise ExploreError(f"{path}: expected at least one value, found none")
     return Lever(path, values=values, is_date=is_date, integer=integer, start=start)
+
+
+def _check_path(scenario: Any, path: str) -> None:
+    """Refuse a path the schema does not have (with the closest known field)."""
+    if path in SHORTHANDS:
+        return
+    from sim.scenario.fields import PathError, resolve_path
+
+    try:
+        resolve_path(path.split("."), scenario.model_dump(mode="python", by_alias=True))
+    except PathError as error:
+        raise ExploreError(f"--vary: {path}: {error}") from None
 
 
 def _kind(scenario: Any, path: str) -> tuple[bool, bool]:

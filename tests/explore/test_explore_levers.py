@@ -125,9 +125,8 @@ def test_a_lever_value_the_schema_refuses_names_the_path():
     (lever,) = make_levers(scenario, ["militia.branching_ratio=0..2"])
     with pytest.raises(ScenarioError, match="branching_ratio"):
         apply_levers(scenario, [lever], [2.0])
-    (typo,) = make_levers(scenario, ["militia.brnching_ratio=0..1"])
-    with pytest.raises(ScenarioError, match="did you mean 'branching_ratio'"):
-        apply_levers(scenario, [typo], [0.5])
+    with pytest.raises(ExploreError, match="did you mean 'branching_ratio'"):
+        make_levers(scenario, ["militia.brnching_ratio=0..1"])
 
 
 def test_an_integer_field_gets_whole_values_from_a_continuous_design():
