@@ -160,3 +160,52 @@ def merge(first: Results, later: Results) -> Results:
         timings=timings,
         failures=failures,
     )
+
+
+def compare_precise(
+    scenarios: Sequence[Any],
+    precision: float,
+    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+    trials: int | None = None,
+    max_trials: int = DEFAULT_MAX_TRIALS,
+    checkpoint: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Any:
+    """:func:`run_precise` for each scenario with one seed, then every scenario brought
+    to the largest trial count any needed, so that the comparison stays paired trial by
+    trial (common random numbers). ``seed`` defaults to the first scenario's."""
+    from sim.montecarlo.results import Comparison
+    from sim.montecarlo.runner import run_with
+    from sim.montecarlo.store import slug
+
+    options.setdefault("seed", None)
+    if options["seed"] is None:
+        options["seed"] = scenarios[0].monte_carlo.seed
+    done = []
+    for position, scenario in enumerate(scenarios, start=1):
+        own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
+        done.append(run_precise(scenario, precision, outcomes, trials, max_trials, own, **dict(options)))
+        if done[-1].interrupted:
+            return Comparison(done)
+    needed = max(int(r.scenario.monte_carlo.trials) for r in done)
+    arguments = [options.get(k, d) for k, d in _RUN_ARGUMENTS]
+    for k, results in enumerate(done):
+        ran = int(results.scenario.monte_carlo.trials)
+        if ran < needed:
+            own = (
+                None if checkpoint is None else Path(checkpoint) / f"{k + 1}-{slug(results.name)}-to-{needed}"
+            )
+            more = run_with(
+                results.scenario,
+                needed,
+                *arguments,
+                options.get("simulate"),
+                checkpoint=own,
+                max_failures=options.get("max_failures", 10),
+                skip=ran,
+            )
+            timings = results.timings.get("precision")
+            done[k] = merge(results, more)
+            if timings is not None:
+                done[k].timings["precision"] = {**timings, "trials_run_to_pair": needed}
+    return Comparison(done)

@@ -70,6 +70,9 @@ def run(
     client: Any = None,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    precision: float | None = None,
+    precision_outcomes: Sequence[str] = ("collapse_within_24m",),
+    max_trials: int = 20_000,
 ) -> Results:
     """Run ``trials`` trials of a scenario and collect them.
 
@@ -97,6 +100,11 @@ def run(
             bits as an uninterrupted run's. ``None``: nothing is written.
         max_failures: failed trials tolerated; each is recorded in ``results.failures``
             and left out of the results. One more stops the run.
+        precision: instead of a fixed count, add trials in batches (``trials`` the first,
+            then doubling) until the 95% interval of every outcome in
+            ``precision_outcomes`` has at most this half-width, or ``max_trials`` ran; the
+            trials needed are in ``results.timings["precision"]`` (see
+            :mod:`sim.montecarlo.precision`).
 
     Returns:
         The :class:`Results`. Ctrl-C (or SIGTERM, when the caller turns it into
@@ -111,6 +119,24 @@ def run(
         ValueError, TypeError: an argument is out of range or of the wrong type.
         OSError: the checkpoint cannot be written, or a Dask scheduler cannot be reached.
     """
+    if precision is not None:
+        from sim.montecarlo.precision import run_precise
+
+        return run_precise(
+            scenario,
+            precision,
+            precision_outcomes,
+            trials=trials,
+            max_trials=max_trials,
+            checkpoint=checkpoint,
+            seed=seed,
+            jobs=jobs,
+            progress=progress,
+            keep_events=keep_events,
+            backend=backend,
+            client=client,
+            max_failures=max_failures,
+        )
     return run_with(
         scenario,
         trials,
@@ -136,6 +162,9 @@ def compare(
     client: Any = None,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    precision: float | None = None,
+    precision_outcomes: Sequence[str] = ("collapse_within_24m",),
+    max_trials: int = 20_000,
 ) -> Comparison:
     """Run several scenarios with the same seed and trial count, and compare them.
 
@@ -147,11 +176,31 @@ def compare(
     many failures raises :class:`TooManyFailures`, whose ``comparison`` holds the runs
     so far (the last one stopped part way). With
     ``checkpoint``, scenario ``k`` (from 1) keeps its checkpoint in the sub-folder
-    ``k-<name>``. The other arguments are those of :func:`run`.
+    ``k-<name>``. With ``precision``, each scenario adds trials until its outcomes are
+    precise enough, then every scenario is brought to the largest trial count needed, so
+    that all stay paired trial by trial. The other arguments are those of :func:`run`.
     """
     if isinstance(scenarios, (str, os.PathLike, Scenario)) or not len(scenarios):
         raise ValueError("compare needs a list of one or more scenarios (objects or file paths)")
     loaded = [_scenario(s) for s in scenarios]
+    if precision is not None:
+        from sim.montecarlo.precision import compare_precise
+
+        return compare_precise(
+            loaded,
+            precision,
+            precision_outcomes,
+            trials=trials,
+            max_trials=max_trials,
+            checkpoint=checkpoint,
+            seed=seed,
+            jobs=jobs,
+            progress=progress,
+            keep_events=keep_events,
+            backend=backend,
+            client=client,
+            max_failures=max_failures,
+        )
     trials = loaded[0].monte_carlo.trials if trials is None else trials
     seed = loaded[0].monte_carlo.seed if seed is None else seed
     done = []
