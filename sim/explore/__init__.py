@@ -16,12 +16,16 @@ Example::
                         trials=200)
     sweep.outcome("collapse_within_24m")
 
-Names are imported on first use.
+Names are imported on first use. The package itself can be called: ``sim.explore(...)``
+is :func:`~sim.explore.experiment.explore` (a package and a function cannot share the
+name ``sim.explore`` otherwise, since importing a submodule sets the attribute).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
@@ -82,3 +86,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+class _CallablePackage(types.ModuleType):
+    """The package, callable as :func:`~sim.explore.experiment.explore`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from sim.explore.experiment import explore
+
+        return explore(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -65,6 +65,7 @@ class SearchResult:
     values: np.ndarray
     seed: int
     trials_run: int = 0
+    prefer: str = "low"
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -184,6 +185,7 @@ def search(
         values,
         seed,
         trials_run=prober.trials_run,
+        prefer=prefer,
     )
 
 

@@ -156,3 +156,20 @@ def test_bands_are_percentiles_of_the_points_daily_series():
     band = exploration.bands[0]
     assert (band["troops:p5"] <= band["troops:p95"]).all()
     assert np.isclose(band["troops:p50"].iloc[0], 2300)
+
+
+def test_an_experiment_on_dask_gives_the_same_bits_as_a_serial_one():
+    distributed = pytest.importorskip("distributed")
+    serial = small()
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = explore(
+            exit_scenario(), [LEVER], points=3, trials=8, backend="dask", client=client, progress=False
+        )
+    assert on_dask.timings["backend"] == "dask"
+    pd.testing.assert_frame_equal(on_dask.points, serial.points)
+    pd.testing.assert_frame_equal(on_dask.trials, serial.trials)
