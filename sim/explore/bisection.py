@@ -211,7 +211,7 @@ class _Prober:
         self.trials_run = 0
 
     def meets(self, value: float) -> bool:
-        from sim.montecarlo.precision import merge
+        from sim.montecarlo.precision import merge  # one run made of batches
         from sim.montecarlo.runner import run_with
 
         scenario = apply_levers(self.scenario, [self.lever], [value])

@@ -404,29 +404,28 @@ class _Runner:
             cluster.close()
 
     def _run_point(self, point: int, client: Any) -> Any:
-        from sim.montecarlo.precision import run_precise
-        from sim.montecarlo.runner import run_with
+        from sim.montecarlo.runner import run_precisely, run_with
 
         scenario = self.point_scenarios[point]
         own = None if self.ledger is None else self.ledger.folder / "points" / _unit(point)
         trials = self.settings["trials"]
         options = self.options
         if self.settings["precision"] is not None:
-            return run_precise(
+            return run_precisely(
                 scenario,
                 self.settings["precision"],
                 self.settings["precision_outcomes"],
-                trials=trials,
-                max_trials=self.settings["max_trials"],
+                trials,
+                self.settings["max_trials"],
+                self.seed,
+                options["jobs"],
+                False,
+                0,
+                options["backend"],
+                client,
+                self.simulate,
                 checkpoint=own,
-                seed=self.seed,
-                jobs=options["jobs"],
-                progress=False,
-                keep_events=0,
-                backend=options["backend"],
-                client=client,
                 max_failures=options["max_failures"],
-                simulate=self.simulate,
             )
         return run_with(
             scenario,

@@ -1,6 +1,6 @@
 """Precision instead of a trial count: add trials until the intervals are narrow enough.
 
-:func:`run_precise` runs a first batch of trials, then keeps doubling the run (new
+:func:`grow` runs a first batch of trials, then keeps doubling the run (new
 trials only: trial ``i`` is the same trial whatever the run's length, so the first
 trials are never run again) until the 95% interval of every named outcome has a
 half-width at most ``precision`` (in the outcome's own units: a fraction for a
@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,63 +44,42 @@ def half_widths(results: Results, outcomes: Sequence[str]) -> dict[str, float]:
     return widths
 
 
-def run_precise(
-    scenario: Any,
+def grow(
+    run_batch: Callable[[int, int, Path | None], Results],
     precision: float,
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-    trials: int | None = None,
+    first: int | None = None,
     max_trials: int = DEFAULT_MAX_TRIALS,
     checkpoint: str | os.PathLike[str] | None = None,
-    **options: Any,
 ) -> Results:
-    """Run ``scenario`` in growing batches until every outcome in ``outcomes`` is known
-    to within ``precision`` (95% interval half-width), or ``max_trials`` trials ran.
+    """Run batches until every outcome in ``outcomes`` is known to within ``precision``
+    (95% interval half-width), or ``max_trials`` trials ran.
 
-    ``trials`` is the first batch (default 100); each further batch doubles the run.
-    ``options`` are those of :func:`sim.run` (``seed``, ``jobs``, ``backend`` ...);
-    ``simulate`` may stand in for the engine as in ``run_with``. With ``checkpoint``,
-    batch ``k`` keeps its checkpoint in the sub-folder ``trials-<end of batch>``.
+    ``run_batch(size, skip, checkpoint)`` runs trials ``skip .. size - 1`` of the run as
+    :class:`Results` (``sim.montecarlo.runner`` passes ``run_with``). ``first`` is the
+    first batch (default 100); each further batch doubles the run. With ``checkpoint``,
+    the batch ending at trial ``n`` keeps its checkpoint in the sub-folder ``trials-<n>``.
     """
-    from sim.montecarlo.runner import TooManyFailures, run_with
-
     if isinstance(precision, bool) or not isinstance(precision, (int, float)) or not precision > 0:
         raise ValueError(f"precision: expected a positive number, found {precision!r}")
     outcomes = tuple(outcomes)
     if not outcomes:
         raise ValueError("precision: expected at least one outcome to make precise")
-    first = DEFAULT_FIRST_BATCH if trials is None else trials
+    first = DEFAULT_FIRST_BATCH if first is None else first
     if not 1 <= first <= max_trials:
         raise ValueError(
             f"precision: expected a first batch from 1 to max_trials ({max_trials}), found {first}"
         )
-    simulate = options.pop("simulate", None)
-    keyword = {k: options.pop(k) for k in ("max_failures",) if k in options}
-    arguments = [options.pop(k, d) for k, d in _RUN_ARGUMENTS]
-    if options:
-        raise TypeError(f"run_precise: unexpected options {', '.join(options)}")
-    seed, jobs, progress, keep_events, backend, client = arguments
     done: Results | None = None
     size = first
     while True:
         own = None if checkpoint is None else Path(checkpoint) / f"trials-{size:08d}"
         try:
-            batch = run_with(
-                scenario,
-                size,
-                seed,
-                jobs,
-                progress,
-                keep_events,
-                backend,
-                client,
-                simulate,
-                checkpoint=own,
-                skip=0 if done is None else _next(done),
-                **keyword,
-            )
-        except TooManyFailures as error:
-            if done is not None:
-                error.results = merge(done, error.results)
+            batch = run_batch(size, 0 if done is None else _next(done), own)
+        except Exception as error:
+            # Too many failures: the error carries this batch's results; add the batches before.
+            if done is not None and isinstance(getattr(error, "results", None), Results):
+                error.results = merge(done, error.results)  # type: ignore[attr-defined]
             raise
         done = batch if done is None else merge(done, batch)
         widths = half_widths(done, outcomes)
@@ -118,16 +96,6 @@ def run_precise(
         "max_trials": int(max_trials),
     }
     return done
-
-
-_RUN_ARGUMENTS = (
-    ("seed", None),
-    ("jobs", None),
-    ("progress", True),
-    ("keep_events", None),
-    ("backend", "processes"),
-    ("client", None),
-)
 
 
 def _next(results: Results) -> int:
@@ -160,52 +128,3 @@ def merge(first: Results, later: Results) -> Results:
         timings=timings,
         failures=failures,
     )
-
-
-def compare_precise(
-    scenarios: Sequence[Any],
-    precision: float,
-    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-    trials: int | None = None,
-    max_trials: int = DEFAULT_MAX_TRIALS,
-    checkpoint: str | os.PathLike[str] | None = None,
-    **options: Any,
-) -> Any:
-    """:func:`run_precise` for each scenario with one seed, then every scenario brought
-    to the largest trial count any needed, so that the comparison stays paired trial by
-    trial (common random numbers). ``seed`` defaults to the first scenario's."""
-    from sim.montecarlo.results import Comparison
-    from sim.montecarlo.runner import run_with
-    from sim.montecarlo.store import slug
-
-    options.setdefault("seed", None)
-    if options["seed"] is None:
-        options["seed"] = scenarios[0].monte_carlo.seed
-    done = []
-    for position, scenario in enumerate(scenarios, start=1):
-        own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
-        done.append(run_precise(scenario, precision, outcomes, trials, max_trials, own, **dict(options)))
-        if done[-1].interrupted:
-            return Comparison(done)
-    needed = max(int(r.scenario.monte_carlo.trials) for r in done)
-    arguments = [options.get(k, d) for k, d in _RUN_ARGUMENTS]
-    for k, results in enumerate(done):
-        ran = int(results.scenario.monte_carlo.trials)
-        if ran < needed:
-            own = (
-                None if checkpoint is None else Path(checkpoint) / f"{k + 1}-{slug(results.name)}-to-{needed}"
-            )
-            more = run_with(
-                results.scenario,
-                needed,
-                *arguments,
-                options.get("simulate"),
-                checkpoint=own,
-                max_failures=options.get("max_failures", 10),
-                skip=ran,
-            )
-            timings = results.timings.get("precision")
-            done[k] = merge(results, more)
-            if timings is not None:
-                done[k].timings["precision"] = {**timings, "trials_run_to_pair": needed}
-    return Comparison(done)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.engine import SERIES, simulate_trial
 from sim.montecarlo import executors, preflight
+from sim.montecarlo import precision as precision_module
 from sim.montecarlo.events import events_frame
 from sim.montecarlo.ledger import Ledger
 from sim.montecarlo.results import PARAM_PREFIX, Comparison, Results
@@ -120,21 +121,19 @@ def run(
         OSError: the checkpoint cannot be written, or a Dask scheduler cannot be reached.
     """
     if precision is not None:
-        from sim.montecarlo.precision import run_precise
-
-        return run_precise(
+        return run_precisely(
             scenario,
             precision,
             precision_outcomes,
-            trials=trials,
-            max_trials=max_trials,
+            trials,
+            max_trials,
+            seed,
+            jobs,
+            progress,
+            keep_events,
+            backend,
+            client,
             checkpoint=checkpoint,
-            seed=seed,
-            jobs=jobs,
-            progress=progress,
-            keep_events=keep_events,
-            backend=backend,
-            client=client,
             max_failures=max_failures,
         )
     return run_with(
@@ -184,22 +183,10 @@ def compare(
         raise ValueError("compare needs a list of one or more scenarios (objects or file paths)")
     loaded = [_scenario(s) for s in scenarios]
     if precision is not None:
-        from sim.montecarlo.precision import compare_precise
-
-        return compare_precise(
-            loaded,
-            precision,
-            precision_outcomes,
-            trials=trials,
-            max_trials=max_trials,
-            checkpoint=checkpoint,
-            seed=seed,
-            jobs=jobs,
-            progress=progress,
-            keep_events=keep_events,
-            backend=backend,
-            client=client,
-            max_failures=max_failures,
+        seed = loaded[0].monte_carlo.seed if seed is None else seed
+        options = (seed, jobs, progress, keep_events, backend, client)
+        return _compare_precisely(
+            loaded, precision, precision_outcomes, trials, max_trials, options, checkpoint, max_failures
         )
     trials = loaded[0].monte_carlo.trials if trials is None else trials
     seed = loaded[0].monte_carlo.seed if seed is None else seed
@@ -225,6 +212,90 @@ def compare(
         done.append(results)
         if results.interrupted:
             break
+    return Comparison(done)
+
+
+def run_precisely(
+    scenario: ScenarioLike,
+    precision: float,
+    outcomes: Sequence[str],
+    trials: int | None,
+    max_trials: int,
+    seed: int | None,
+    jobs: int | None,
+    progress: bool | None,
+    keep_events: bool | int | None,
+    backend: str,
+    client: Any,
+    simulate: Simulate | None = None,
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
+) -> Results:
+    """:func:`run` with ``precision`` (see :func:`sim.montecarlo.precision.grow`), with the
+    trial function as a parameter as in :func:`run_with`."""
+
+    def batch(size: int, skip: int, own: Path | None) -> Results:
+        return run_with(
+            scenario,
+            size,
+            seed,
+            jobs,
+            progress,
+            keep_events,
+            backend,
+            client,
+            simulate,
+            checkpoint=own,
+            max_failures=max_failures,
+            skip=skip,
+        )
+
+    return precision_module.grow(batch, precision, outcomes, trials, max_trials, checkpoint)
+
+
+def _compare_precisely(
+    scenarios: list[Scenario],
+    precision: float,
+    outcomes: Sequence[str],
+    trials: int | None,
+    max_trials: int,
+    options: tuple,
+    checkpoint: str | os.PathLike[str] | None,
+    max_failures: int,
+) -> Comparison:
+    """Each scenario made precise with one seed, then every one brought to the largest
+    trial count any needed, so that the comparison stays paired trial by trial."""
+    done = []
+    for position, scenario in enumerate(scenarios, start=1):
+        own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
+        done.append(
+            run_precisely(
+                scenario,
+                precision,
+                outcomes,
+                trials,
+                max_trials,
+                *options,
+                checkpoint=own,
+                max_failures=max_failures,
+            )
+        )
+        if done[-1].interrupted:
+            return Comparison(done)
+    needed = max(int(r.scenario.monte_carlo.trials) for r in done)
+    for k, results in enumerate(done):
+        ran = int(results.scenario.monte_carlo.trials)
+        if ran < needed:
+            own = (
+                None if checkpoint is None else Path(checkpoint) / f"{k + 1}-{slug(results.name)}-to-{needed}"
+            )
+            more = run_with(
+                results.scenario, needed, *options, checkpoint=own, max_failures=max_failures, skip=ran
+            )
+            precise = results.timings["precision"]
+            done[k] = precision_module.merge(results, more)
+            done[k].timings["precision"] = {**precise, "trials_run_to_pair": needed}
     return Comparison(done)
 
 
