@@ -1,0 +1,256 @@
+"""Experiments (sim.explore): sweep throughput, Dask efficiency, peak memory at scale, resume.
+
+Run from the repository root, one part at a time (each prints one JSON line)::
+
+    python benchmarks/explore.py throughput [--points 6] [--trials 40] [--jobs 2]
+    python benchmarks/explore.py dask [--points 4] [--trials 60]
+    python benchmarks/explore.py memory [--points 100] [--trials 1000] [--end 2024-04-30]
+    python benchmarks/explore.py resume [--points 6] [--trials 30]
+
+throughput
+    An exit-date sweep of ``scenarios/fast_exit.yaml`` (``exit_start`` by months) with
+    ``jobs=1`` and ``jobs=N`` local processes: trials per second, per second per core,
+    and the parallel efficiency; both runs' points tables must be equal.
+dask
+    The same sweep on a local Dask cluster of 1 worker, then of 2 workers (processes,
+    one thread each). Efficiency = (trials/s with 2) / (2 x trials/s with 1). On a
+    2-core machine the scheduler and this client share the cores with the workers; the
+    CPU seconds this process used per wall second say how much of a core they took.
+memory
+    ``points x trials`` trials (100,000 by default) of a shortened ``fast_exit`` (its
+    ``end`` brought forward, so that the run fits in minutes) over
+    ``militia.branching_ratio``, on Dask with 2 workers and a checkpoint: peak resident
+    memory of this process (which holds the experiment), of the largest worker, and
+    the peak physical memory of the whole process tree (PSS, sampled; Linux only).
+resume
+    A sweep with a checkpoint in a child process, killed (SIGKILL) once two points are
+    kept; the same sweep again resumes, and its points table must equal that of an
+    uninterrupted sweep. Reports the points resumed and the time of each part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MB = 1024 * 1024
+SCENARIO = "scenarios/fast_exit.yaml"
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
+def sweep_levers(points: int) -> list[str]:
+    last = 5 + points  # one point a month from June 2024
+    year, month = 2024 + (last - 1) // 12, (last - 1) % 12 + 1
+    return [f"exit_start=2024-06-01..{year}-{month:02d}-01/1m"]
+
+
+def throughput(points: int, trials: int, jobs: int) -> dict:
+    import pandas as pd
+
+    import sim
+
+    scenario = sim.load_scenario(SCENARIO)
+    rows = {}
+    tables = []
+    for workers in (1, jobs):
+        began = time.perf_counter()
+        found = sim.explore(scenario, sweep_levers(points), trials=trials, jobs=workers, progress=False)
+        wall = time.perf_counter() - began
+        total = len(found.points) * trials
+        rows[workers] = {"wall_seconds": round(wall, 2), "trials_per_second": round(total / wall, 2)}
+        tables.append(found.points)
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    one, many = rows[1]["trials_per_second"], rows[jobs]["trials_per_second"]
+    return {
+        "part": "throughput",
+        "points": points,
+        "trials_per_point": trials,
+        "days_per_trial": scenario.days,
+        "serial": rows[1],
+        f"jobs_{jobs}": rows[jobs],
+        "trials_per_second_per_core": round(many / jobs, 2),
+        "efficiency": round(many / (jobs * one), 3),
+        "identical": True,
+    }
+
+
+def dask_efficiency(points: int, trials: int) -> dict:
+    import dask
+    import pandas as pd
+    from distributed import Client, LocalCluster
+
+    import sim
+
+    scenario = sim.load_scenario(SCENARIO)
+    rows = {}
+    tables = []
+    for workers in (1, 2):
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+        try:
+            client.run(lambda: None)  # workers up before the clock starts
+            cpu, began = _cpu_seconds(), time.perf_counter()
+            found = sim.explore(
+                scenario, sweep_levers(points), trials=trials, backend="dask", client=client, progress=False
+            )
+            wall = time.perf_counter() - began
+            cpu = _cpu_seconds() - cpu
+        finally:
+            client.close()
+            cluster.close()
+        total = len(found.points) * trials
+        rows[workers] = {
+            "wall_seconds": round(wall, 2),
+            "trials_per_second": round(total / wall, 2),
+            "scheduler_and_client_cpu_share": round(cpu / wall, 3),
+        }
+        tables.append(found.points)
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    return {
+        "part": "dask",
+        "points": points,
+        "trials_per_point": trials,
+        "one_worker": rows[1],
+        "two_workers": rows[2],
+        "efficiency": round(rows[2]["trials_per_second"] / (2 * rows[1]["trials_per_second"]), 3),
+        "identical": True,
+    }
+
+
+def memory(points: int, trials: int, end: str) -> dict:
+    from distributed import Client, LocalCluster
+    from montecarlo import PssSampler
+
+    import sim
+
+    scenario = sim.load_scenario(SCENARIO, {"end": end})
+    folder = Path(tempfile.mkdtemp(prefix="explore-memory-"))
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    client = Client(cluster)
+    sampler = PssSampler() if PssSampler.available() else None
+    try:
+        began = time.perf_counter()
+        if sampler is not None:
+            sampler.__enter__()
+        found = sim.explore(
+            scenario,
+            ["militia.branching_ratio=0..0.9"],
+            points=points,
+            trials=trials,
+            backend="dask",
+            client=client,
+            checkpoint=folder / "sweep.checkpoint",
+            progress=False,
+        )
+        wall = time.perf_counter() - began
+        worker_peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    finally:
+        if sampler is not None:
+            sampler.__exit__(None, None, None)
+        client.close()
+        cluster.close()
+    total = int(found.points["trials"].sum())
+    return {
+        "part": "memory",
+        "trials": total,
+        "points": len(found.points),
+        "days_per_trial": scenario.days,
+        "wall_seconds": round(wall, 1),
+        "trials_per_second": round(total / wall, 1),
+        "peak_rss_this_process_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB, 1),
+        "peak_rss_largest_worker_mb": round(max(worker_peaks.values()) / MB, 1),
+        "peak_pss_all_processes_mb": None if sampler is None else round(sampler.peak / MB, 1),
+        "trials_table_mb": round(found.trials.memory_usage(deep=True).sum() / MB, 1),
+        "failures": len(found.failures),
+        "checkpoint_mb": round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / MB, 1),
+    }
+
+
+def resume(points: int, trials: int) -> dict:
+    import pandas as pd
+
+    import sim
+
+    folder = Path(tempfile.mkdtemp(prefix="explore-resume-"))
+    checkpoint = folder / "sweep.checkpoint"
+    child = [sys.executable, __file__, "resume-child", str(points), str(trials), str(checkpoint)]
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        child, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    )
+    units = checkpoint / "units"
+    while process.poll() is None and (not units.is_dir() or len(list(units.glob("*.npz"))) < 2):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    kept = len(list(units.glob("*.npz")))
+    killed_after = time.perf_counter() - began
+    began = time.perf_counter()
+    resumed = sim.explore(
+        SCENARIO, sweep_levers(points), trials=trials, jobs=1, checkpoint=checkpoint, progress=False
+    )
+    resumed_wall = time.perf_counter() - began
+    began = time.perf_counter()
+    whole = sim.explore(SCENARIO, sweep_levers(points), trials=trials, jobs=1, progress=False)
+    whole_wall = time.perf_counter() - began
+    pd.testing.assert_frame_equal(resumed.points, whole.points)
+    return {
+        "part": "resume",
+        "points": points,
+        "trials_per_point": trials,
+        "killed_after_seconds": round(killed_after, 1),
+        "points_kept_at_kill": kept,
+        "points_resumed": resumed.timings["resumed_points"],
+        "resumed_run_seconds": round(resumed_wall, 1),
+        "uninterrupted_seconds": round(whole_wall, 1),
+        "identical_to_uninterrupted": True,
+    }
+
+
+def resume_child(points: int, trials: int, checkpoint: str) -> None:
+    import sim
+
+    sim.explore(SCENARIO, sweep_levers(points), trials=trials, jobs=1, checkpoint=checkpoint, progress=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=("throughput", "dask", "memory", "resume", "resume-child"))
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("--points", type=int)
+    parser.add_argument("--trials", type=int)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--end", default="2024-04-30", help="end of the shortened scenario (memory)")
+    args = parser.parse_args()
+    if args.part == "resume-child":
+        resume_child(int(args.rest[0]), int(args.rest[1]), args.rest[2])
+        return
+    if args.part == "throughput":
+        found = throughput(args.points or 6, args.trials or 40, args.jobs)
+    elif args.part == "dask":
+        found = dask_efficiency(args.points or 4, args.trials or 60)
+    elif args.part == "memory":
+        found = memory(args.points or 100, args.trials or 1000, args.end)
+    else:
+        found = resume(args.points or 6, args.trials or 30)
+    print(json.dumps(found))
+
+
+if __name__ == "__main__":
+    main()
