@@ -22,6 +22,7 @@ EXPECTED = (
     "02_compare_timelines.ipynb",
     "03_build_a_scenario.ipynb",
     "04_history_2011.ipynb",
+    "05_explore_timelines.ipynb",
 )
 CI_TRIALS = "40"  # enough for every figure to have something to draw
 CELL_TIMEOUT_SECONDS = 240  # a cell that takes longer is stuck, not slow
@@ -41,7 +42,7 @@ def shows_a_figure(cell: nbformat.NotebookNode) -> bool:
     return last.startswith("sim.plots.plot_") or last == "figure"
 
 
-def test_the_four_notebooks_are_there():
+def test_the_five_notebooks_are_there():
     assert tuple(path.name for path in NOTEBOOKS) == EXPECTED
 
 

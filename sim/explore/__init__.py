@@ -35,6 +35,7 @@ _WHERE = {
     "Lever": "sim.explore.levers",
     "SearchResult": "sim.explore.bisection",
     "cart": "sim.explore.discovery",
+    "cases": "sim.explore.discovery",
     "evaluate": "sim.explore.experiment",
     "explore": "sim.explore.experiment",
     "load_exploration": "sim.explore.experiment",
@@ -54,6 +55,7 @@ __all__ = [
     "Lever",
     "SearchResult",
     "cart",
+    "cases",
     "evaluate",
     "explore",
     "load_exploration",
@@ -69,7 +71,7 @@ __all__ = [
 if TYPE_CHECKING:
     from sim.explore.bisection import SearchResult, search
     from sim.explore.designs import Design, make_design
-    from sim.explore.discovery import cart, prim
+    from sim.explore.discovery import cart, cases, prim
     from sim.explore.experiment import Exploration, evaluate, explore, load_exploration
     from sim.explore.inputs import uncertainties
     from sim.explore.levers import ExploreError, Lever, make_levers
