@@ -161,7 +161,7 @@ class Lever:
     def shown(self, values: np.ndarray) -> Any:
         """Lever values as a table shows them: dates as timestamps, whole numbers as such."""
         if self.is_date:
-            return pd.to_datetime([self.to_date(v) for v in values])
+            return pd.to_datetime([self.to_date(v) for v in values]).as_unit("ns")
         return values
 
     def describe(self) -> str:
