@@ -8,6 +8,7 @@
 - :mod:`~sim.explore.sensitivity` Sobol indices with bootstrap intervals, Morris screening
 - :mod:`~sim.explore.discovery` PRIM boxes and CART trees of the conditions of a bad outcome
 - :mod:`~sim.explore.bisection` the lever value that meets goals with stated confidence
+- :mod:`~sim.explore.pareto` the points no other point beats on several objectives
 
 Example::
 
@@ -42,6 +43,7 @@ _WHERE = {
     "make_design": "sim.explore.designs",
     "make_levers": "sim.explore.levers",
     "morris": "sim.explore.sensitivity",
+    "pareto": "sim.explore.pareto",
     "prim": "sim.explore.discovery",
     "search": "sim.explore.bisection",
     "sobol": "sim.explore.sensitivity",
@@ -62,6 +64,7 @@ __all__ = [
     "make_design",
     "make_levers",
     "morris",
+    "pareto",
     "prim",
     "search",
     "sobol",
@@ -75,6 +78,7 @@ if TYPE_CHECKING:
     from sim.explore.experiment import Exploration, evaluate, explore, load_exploration
     from sim.explore.inputs import uncertainties
     from sim.explore.levers import ExploreError, Lever, make_levers
+    from sim.explore.pareto import pareto
     from sim.explore.sensitivity import morris, sobol
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.explore import ExploreError, cart, evaluate, make_design, morris, prim, sobol
+from sim.explore import ExploreError, cart, evaluate, make_design, morris, pareto, prim, sobol
 from sim.explore.discovery import cases
 from sim.explore.levers import Lever
 
@@ -123,3 +123,16 @@ def test_cases_per_point_apply_the_condition_to_each_points_mean():
     exploration = evaluate(lambda x: {"risk": x}, {"x": (0, 1)}, "grid", 11)
     inputs, bad = cases(exploration, "risk > 0.5")
     assert list(inputs["x"][bad]) == pytest.approx([0.6, 0.7, 0.8, 0.9, 1.0])
+
+
+def test_the_pareto_front_keeps_exactly_the_points_no_other_beats():
+    def tradeoff(speed: float) -> dict:
+        # faster exits cost more risk, except a dominated bump at 0.5
+        return {"risk": speed + (0.3 if abs(speed - 0.5) < 1e-9 else 0.0), "cost": 0.0}
+
+    exploration = evaluate(tradeoff, {"speed": (0, 1)}, "grid", 11)
+    front = pareto(exploration, {"speed": "max", "risk": "min"})
+    assert sorted(front["speed"].round(1)) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 1.0]
+    assert list(front.columns) == ["speed", "risk", "risk:low", "risk:high"]
+    with pytest.raises(ExploreError, match="neither a lever nor an outcome"):
+        pareto(exploration, {"speeed": "max"})
