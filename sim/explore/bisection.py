@@ -48,7 +48,10 @@ class SearchResult:
         answer: the first value meeting every goal (lever units: day numbers for dates),
             or ``None`` when no value in the range was shown to meet them.
         status: ``found``, ``first value`` (the range's first value already meets the goals:
-            the answer may lie below it) or ``none`` (not even the last value meets them).
+            the answer may lie below it), ``none`` (neither the last value nor the first
+            meets them) or ``reversed`` (the first value meets them but the last does not:
+            they do not stay met along the lever, the search's assumption; try
+            ``prefer="high"``, or sweep the lever).
         probes: one row per probe, in the order run: ``value`` (as shown), ``trials``, and
             per goal ``<outcome>``, ``<outcome>:low``, ``<outcome>:high`` (one-sided bounds
             at ``confidence``) and ``decision`` (``met``, ``failed`` or ``undecided``).
@@ -79,6 +82,13 @@ class SearchResult:
         """One sentence: what was found, with what confidence."""
         goals = " and ".join(g.text(percent=_is_probability(g)) for g in self.goals)
         conf = f"{100 * self.confidence:g}% confidence"
+        if self.status == "reversed":
+            first = _shown(self.lever, self.values[0] if self.prefer == "low" else self.values[-1])
+            return (
+                f"{goals} holds with {conf} at {self.lever.path} = {first} but not at the other end of the "
+                f"range: it does not stay met along {self.lever.path}, so there is no first value to find "
+                f"(search with prefer='{'high' if self.prefer == 'low' else 'low'}', or sweep the lever)"
+            )
         if self.answer is None:
             return f"no value of {self.lever.path} in the range meets {goals} with {conf}"
         where = (
@@ -161,7 +171,9 @@ def search(
     )
     last = len(values) - 1
     if not prober.meets(values[last]):
-        answer, status = None, "none"
+        # The first value too, which the assumption says cannot then meet the goals: if it
+        # does, the goals do not stay met along the lever, and bisection cannot be trusted.
+        answer, status = None, "reversed" if last and prober.meets(values[0]) else "none"
     elif prober.meets(values[0]):
         answer, status = values[0], "first value"
     else:

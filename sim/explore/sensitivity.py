@@ -164,9 +164,11 @@ def _notes(exploration: Exploration) -> list[str]:
         tied = correlated_paths(scenario)
         varied = [lv.name for lv in exploration.levers if lv.name in tied]
         if varied:
+            one = len(varied) == 1
             notes.append(
-                f"{', '.join(varied)} are drawn jointly in {scenario.name} (its correlations); the indices "
-                "treat them as independent inputs with the scenario's marginals"
+                f"{', '.join(varied)} {'is' if one else 'are'} drawn jointly with other inputs in {scenario.name} "
+                f"(its correlations); the indices treat {'it' if one else 'them'} as independent, with the "
+                "scenario's marginal distribution"
             )
         if exploration.trials_per_point > 1:
             notes.append(

@@ -145,8 +145,8 @@ def plot_indices(indices: pd.DataFrame) -> Figure:
     notes = list(indices.attrs.get("notes", []))
     if "noise_share" in indices.attrs and np.isfinite(indices.attrs["noise_share"]):
         notes.append(f"Monte Carlo noise: {100 * indices.attrs['noise_share']:.1f}% of the variance")
-    if notes:
-        figure.text(0.01, 0.0, "\n".join(notes), fontsize=7, color=GREY, va="bottom", wrap=True)
+    if notes:  # below the axes, where constrained layout leaves room for it
+        figure.supxlabel("\n".join(notes), fontsize=7, color=GREY, x=0.01, ha="left")
     return figure
 
 

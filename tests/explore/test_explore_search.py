@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from explore_support import ThresholdTrial, exit_scenario
 
@@ -82,3 +83,31 @@ def test_search_gives_the_same_answer_and_probes_with_one_or_two_workers():
 def test_search_refuses_a_malformed_goal_with_one_clear_message(goal, message):
     with pytest.raises(ExploreError, match=message):
         search(exit_scenario(), "forces.us_asad.schedule.0.at=2024-01-10..2024-02-20/10", goal, jobs=1)
+
+
+class SafeUntil(ThresholdTrial):
+    """The reverse of ThresholdTrial: no risk before ``safe_from``, 0.3 from then on, so the
+    goals hold at early dates and not at late ones."""
+
+    def __call__(self, scenario, seed):
+        result = super().__call__(scenario, seed)
+        day = scenario.day_of(scenario.forces["us_asad"].schedule[0].at)
+        late = day >= (self.safe_from - scenario.start).days
+        result.outcomes["collapse_within_24m"] = float(late and np.random.default_rng(seed).random() < 0.3)
+        return result
+
+
+def test_search_says_when_the_goals_hold_at_the_start_but_not_at_the_end():
+    options = dict(
+        lever="forces.us_asad.schedule.0.at=2024-01-10..2024-04-30/5",
+        goal="collapse_within_24m <= 0.05",
+        trials=100,
+        jobs=1,
+        simulate=SafeUntil(dt.date(2024, 3, 20)),
+    )
+    found = search(exit_scenario(), **options)
+    assert found.status == "reversed" and found.answer is None
+    assert "does not stay met" in found.describe()
+    latest = search(exit_scenario(), prefer="high", **options)
+    assert latest.status == "found"
+    assert dt.date(2024, 3, 15) <= latest.answer_shown < dt.date(2024, 3, 20)
