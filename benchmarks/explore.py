@@ -5,7 +5,7 @@ Run from the repository root, one part at a time (each prints one JSON line)::
     python benchmarks/explore.py throughput [--points 6] [--trials 40] [--jobs 2]
     python benchmarks/explore.py dask [--points 4] [--trials 60]
     python benchmarks/explore.py memory [--points 100] [--trials 1000] [--end 2024-04-30]
-    python benchmarks/explore.py resume [--points 6] [--trials 30]
+    python benchmarks/explore.py resume [--points 6] [--trials 30] [--backend serial|dask]
 
 throughput
     An exit-date sweep of ``scenarios/fast_exit.yaml`` (``exit_start`` by months) with
@@ -28,14 +28,15 @@ memory
     memory of this process (which holds the experiment), of the largest worker, and
     the peak physical memory of the whole process tree (PSS, sampled; Linux only).
 resume
-    A sweep with a checkpoint in a child process, killed (SIGKILL) once two points are
-    kept; the same sweep again resumes, and its points table must equal that of an
+    A sweep with a checkpoint in a child process (serially, or on a local Dask cluster of
+    2 workers), killed (SIGKILL) once two points are kept; the same sweep again resumes, and its points table must equal that of an
     uninterrupted sweep. Reports the points resumed and the time of each part.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -227,14 +228,14 @@ def memory(points: int, trials: int, end: str) -> dict:
     }
 
 
-def resume(points: int, trials: int) -> dict:
+def resume(points: int, trials: int, backend: str) -> dict:
     import pandas as pd
 
     import sim
 
     folder = Path(tempfile.mkdtemp(prefix="explore-resume-"))
     checkpoint = folder / "sweep.checkpoint"
-    child = [sys.executable, __file__, "resume-child", str(points), str(trials), str(checkpoint)]
+    child = [sys.executable, __file__, "resume-child", str(points), str(trials), str(checkpoint), backend]
     began = time.perf_counter()
     process = subprocess.Popen(
         child, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -242,13 +243,22 @@ def resume(points: int, trials: int) -> dict:
     units = checkpoint / "units"
     while process.poll() is None and (not units.is_dir() or len(list(units.glob("*.npz"))) < 2):
         time.sleep(0.2)
+    helpers = _descendants(process.pid)  # a Dask cluster's processes, which a kill would orphan
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    for pid in helpers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     kept = len(list(units.glob("*.npz")))
     killed_after = time.perf_counter() - began
     began = time.perf_counter()
     resumed = sim.explore(
-        SCENARIO, sweep_levers(points), trials=trials, jobs=1, checkpoint=checkpoint, progress=False
+        SCENARIO,
+        sweep_levers(points),
+        trials=trials,
+        checkpoint=checkpoint,
+        progress=False,
+        **_where(backend),
     )
     resumed_wall = time.perf_counter() - began
     began = time.perf_counter()
@@ -257,6 +267,7 @@ def resume(points: int, trials: int) -> dict:
     pd.testing.assert_frame_equal(resumed.points, whole.points)
     return {
         "part": "resume",
+        "backend": backend,
         "points": points,
         "trials_per_point": trials,
         "killed_after_seconds": round(killed_after, 1),
@@ -268,10 +279,33 @@ def resume(points: int, trials: int) -> dict:
     }
 
 
-def resume_child(points: int, trials: int, checkpoint: str) -> None:
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them, from /proc (Linux); empty elsewhere."""
+    found = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                for child in handle.read().split():
+                    found += [int(child), *_descendants(int(child))]
+    return found
+
+
+def resume_child(points: int, trials: int, checkpoint: str, backend: str) -> None:
     import sim
 
-    sim.explore(SCENARIO, sweep_levers(points), trials=trials, jobs=1, checkpoint=checkpoint, progress=False)
+    sim.explore(
+        SCENARIO,
+        sweep_levers(points),
+        trials=trials,
+        checkpoint=checkpoint,
+        progress=False,
+        **_where(backend),
+    )
+
+
+def _where(backend: str) -> dict:
+    """Serial in this process, or a local Dask cluster of 2 workers made for the sweep."""
+    return {"jobs": 1} if backend == "serial" else {"jobs": 2, "backend": "dask"}
 
 
 def main() -> None:
@@ -283,9 +317,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--end", default="2024-04-30", help="end of the shortened scenario (memory)")
     parser.add_argument("--repeats", type=int, default=2, help="timed repeats; the fastest is kept")
+    parser.add_argument("--backend", choices=("serial", "dask"), default="serial", help="where resume runs")
     args = parser.parse_args()
     if args.part == "resume-child":
-        resume_child(int(args.rest[0]), int(args.rest[1]), args.rest[2])
+        resume_child(int(args.rest[0]), int(args.rest[1]), args.rest[2], args.rest[3])
         return
     if args.part == "throughput":
         found = throughput(args.points or 6, args.trials or 40, args.jobs, args.repeats)
@@ -294,7 +329,7 @@ def main() -> None:
     elif args.part == "memory":
         found = memory(args.points or 100, args.trials or 1000, args.end)
     else:
-        found = resume(args.points or 6, args.trials or 30)
+        found = resume(args.points or 6, args.trials or 30, args.backend)
     print(json.dumps(found))
 
 
