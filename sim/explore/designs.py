@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.explore.levers import ExploreError, Lever
+from sim.explore.levers import ExploreError, Lever, needs
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 MAX_POINTS = 100_000
@@ -100,8 +100,7 @@ def make_design(levers: list[Lever], kind: str = "grid", points: int | None = No
         _check_count(n)
         unit = qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n)
     elif kind == "sobol":
-        from SALib.sample import sobol as salib_sobol
-
+        salib_sobol = needs("SALib.sample.sobol", "a Sobol design")
         base = 64 if points is None else int(points)
         if base & (base - 1):
             raise ExploreError(f"points: a Sobol design needs a power of 2 base samples, found {base}")
@@ -109,8 +108,7 @@ def make_design(levers: list[Lever], kind: str = "grid", points: int | None = No
         problem = {"num_vars": d, "names": [lv.name for lv in levers], "bounds": [[0.0, 1.0]] * d}
         unit = salib_sobol.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
     else:
-        from SALib.sample import morris as salib_morris
-
+        salib_morris = needs("SALib.sample.morris", "a Morris design")
         base = 10 if points is None else int(points)
         _check_count(base * (d + 1))
         problem = {"num_vars": d, "names": [lv.name for lv in levers], "bounds": [[0.0, 1.0]] * d}

@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.explore.experiment import Exploration
 from sim.explore.goals import parse_goal
-from sim.explore.levers import ExploreError
+from sim.explore.levers import ExploreError, needs
 
 PARAM_PREFIX = "param:"
 
@@ -206,8 +206,8 @@ class CartResult:
 def cart(inputs: pd.DataFrame, bad: np.ndarray, max_depth: int = 3, min_leaf: float = 0.05) -> CartResult:
     """A scikit-learn classification tree of ``bad`` on ``inputs``; leaves hold at least
     ``min_leaf`` of the cases. Deterministic (``random_state=0``)."""
-    from sklearn.tree import DecisionTreeClassifier, export_text
-
+    tree_module = needs("sklearn.tree", "a CART tree")
+    DecisionTreeClassifier, export_text = tree_module.DecisionTreeClassifier, tree_module.export_text
     x = inputs.to_numpy(float)
     y = np.asarray(bad, bool)
     if len(x) != len(y) or not len(y):

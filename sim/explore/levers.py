@@ -59,6 +59,20 @@ class ExploreError(RunRefused):
     """
 
 
+def needs(module: str, what: str) -> Any:
+    """Import an optional dependency, or refuse with how to install it (the explore extra)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        package = {"SALib": "SALib", "sklearn": "scikit-learn"}.get(module.split(".")[0], module)
+        raise ExploreError(
+            f"{what} needs {package}, which is not installed: pip install '{package}' (or the package's "
+            "'explore' extra)"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Lever:
     """One varied input: a dotted path or a shorthand, and the values it may take.

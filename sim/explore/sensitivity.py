@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.explore.experiment import Exploration
 from sim.explore.inputs import correlated_paths
-from sim.explore.levers import ExploreError
+from sim.explore.levers import ExploreError, needs
 
 LEVEL = 0.95
 RESAMPLES = 1000
@@ -46,8 +46,7 @@ def sobol(exploration: Exploration, outcome: str, resamples: int = RESAMPLES, se
     ``ST_low``, ``ST_high`` (bootstrap 95% intervals, ``resamples`` resamples); its
     ``attrs`` hold ``outcome``, ``noise_share`` and ``notes``.
     """
-    from SALib.analyze import sobol as salib_sobol
-
+    salib_sobol = needs("SALib.analyze.sobol", "Sobol indices")
     y = _outputs(exploration, outcome, "sobol")
     design = exploration.design
     result = salib_sobol.analyze(
@@ -84,9 +83,9 @@ def morris(exploration: Exploration, outcome: str, resamples: int = RESAMPLES, s
     elementary effect, in outcome units per the lever's whole range), ``mu_star_low``,
     ``mu_star_high`` (bootstrap 95% interval) and ``sigma`` (spread of the effects:
     interactions or curvature)."""
-    from SALib.analyze import morris as salib_morris
-
     from sim.explore.designs import MORRIS_LEVELS
+
+    salib_morris = needs("SALib.analyze.morris", "Morris screening")
 
     y = _outputs(exploration, outcome, "morris")
     design = exploration.design

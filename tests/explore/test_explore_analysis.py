@@ -136,3 +136,11 @@ def test_the_pareto_front_keeps_exactly_the_points_no_other_beats():
     assert list(front.columns) == ["speed", "risk", "risk:low", "risk:high"]
     with pytest.raises(ExploreError, match="neither a lever nor an outcome"):
         pareto(exploration, {"speeed": "max"})
+
+
+def test_a_sobol_design_without_salib_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)  # makes the import fail
+    with pytest.raises(ExploreError, match="pip install 'SALib'"):
+        make_design([Lever("a", low=0.0, high=1.0)], "sobol", 8)
