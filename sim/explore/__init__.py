@@ -9,6 +9,7 @@
 - :mod:`~sim.explore.discovery` PRIM boxes and CART trees of the conditions of a bad outcome
 - :mod:`~sim.explore.bisection` the lever value that meets goals with stated confidence
 - :mod:`~sim.explore.pareto` the points no other point beats on several objectives
+- :mod:`~sim.explore.optimize` a Pareto front searched by Optuna's NSGA-II
 
 Example::
 
@@ -43,6 +44,7 @@ _WHERE = {
     "make_design": "sim.explore.designs",
     "make_levers": "sim.explore.levers",
     "morris": "sim.explore.sensitivity",
+    "optimize": "sim.explore.optimize",
     "pareto": "sim.explore.pareto",
     "prim": "sim.explore.discovery",
     "search": "sim.explore.bisection",
@@ -64,6 +66,7 @@ __all__ = [
     "make_design",
     "make_levers",
     "morris",
+    "optimize",
     "pareto",
     "prim",
     "search",
@@ -78,6 +81,7 @@ if TYPE_CHECKING:
     from sim.explore.experiment import Exploration, evaluate, explore, load_exploration
     from sim.explore.inputs import uncertainties
     from sim.explore.levers import ExploreError, Lever, make_levers
+    from sim.explore.optimize import optimize
     from sim.explore.pareto import pareto
     from sim.explore.sensitivity import morris, sobol
 

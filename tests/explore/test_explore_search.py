@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from explore_support import ThresholdTrial, exit_scenario
 
@@ -111,3 +112,36 @@ def test_search_says_when_the_goals_hold_at_the_start_but_not_at_the_end():
     latest = search(exit_scenario(), prefer="high", **options)
     assert latest.status == "found"
     assert dt.date(2024, 3, 15) <= latest.answer_shown < dt.date(2024, 3, 20)
+
+
+class TradeOff(ThresholdTrial):
+    """Risk falls as the exit comes later (0.5 at day 10 to 0 at day 110): speed against risk."""
+
+    def __call__(self, scenario, seed):
+        result = super().__call__(scenario, seed)
+        day = scenario.day_of(scenario.forces["us_asad"].schedule[0].at)
+        risk = float(np.clip(0.5 * (110 - day) / 100, 0, 0.5))
+        result.outcomes["collapse_within_24m"] = float(np.random.default_rng(seed).random() < risk)
+        return result
+
+
+def test_optimize_finds_a_front_of_speed_against_risk_with_common_random_numbers():
+    pytest.importorskip("optuna")
+    from sim.explore import optimize, pareto
+
+    objectives = {"forces.us_asad.schedule.0.at": "min", "collapse_within_24m": "min"}
+    options = dict(
+        vary=["forces.us_asad.schedule.0.at=2024-01-10..2024-04-30"],
+        objectives=objectives,
+        evaluations=12,
+        trials=50,
+        jobs=1,
+        simulate=TradeOff(dt.date(2024, 1, 1)),
+    )
+    found = optimize(exit_scenario(), **options)
+    assert len(found.points) == 12 and found.design.kind == "optuna"
+    front = pareto(found, objectives)
+    risks = front["collapse_within_24m"].to_numpy()
+    assert len(front) >= 2 and (np.diff(risks) <= 0).all()  # later exits on the front are safer
+    again = optimize(exit_scenario(), **options)
+    pd.testing.assert_frame_equal(again.points, found.points)  # the same seed, the same search
