@@ -10,7 +10,9 @@ Load a scenario, run it, read the results::
     sim.plots.plot_dashboard(results)  # matplotlib Figure
 
 ``sim.compare([...])`` runs several scenarios with common random numbers and reports
-paired differences; ``sim.simulate_trial`` runs a single trial of the SimPy engine.
+paired differences; ``sim.explore(scenario, vary=[...])`` runs a scenario over a design
+of levers and ``sim.search`` finds the first lever value that meets goals (see
+:mod:`sim.explore`); ``sim.simulate_trial`` runs a single trial of the SimPy engine.
 
 Names are imported on first use, so that ``import sim`` stays quick in worker
 processes and in ``python -m sim validate``, which need neither pandas nor matplotlib.
@@ -43,6 +45,8 @@ _WHERE = {
     "load_comparison": "sim.montecarlo",
     "load_results": "sim.montecarlo",
     "nested": "sim.montecarlo.nested",
+    "search": "sim.explore",
+    "load_exploration": "sim.explore",
 }
 
 __all__ = [
@@ -55,6 +59,8 @@ __all__ = [
     "__version__",
     "compare",
     "load_comparison",
+    "explore",
+    "load_exploration",
     "load_results",
     "load_scenario",
     "nested",
@@ -62,12 +68,14 @@ __all__ = [
     "run",
     "scenario_from_dict",
     "scenario_from_text",
+    "search",
     "simulate_trial",
 ]
 
 if TYPE_CHECKING:
-    from sim import plots
+    from sim import explore, plots
     from sim.engine import TrialResult, simulate_trial
+    from sim.explore import load_exploration, search
     from sim.montecarlo import Comparison, Results, TrialError, compare, load_comparison, load_results, run
     from sim.montecarlo.nested import nested
     from sim.scenario.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_text
@@ -75,8 +83,8 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "plots":
-        return importlib.import_module("sim.plots")
+    if name in ("plots", "explore"):  # packages (sim.explore is callable: it runs an experiment)
+        return importlib.import_module(f"sim.{name}")
     if name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name]), name)
         globals()[name] = value

@@ -50,6 +50,8 @@ COMMANDS = (
     "report",
     "show",
     "new",
+    "explore",
+    "search",
 )
 CHECKPOINT_SUFFIX = ".checkpoint"
 
@@ -228,6 +230,22 @@ def _parser() -> argparse.ArgumentParser:
         help="failed trials tolerated (recorded and left out) before the run stops (default: 10)",
     )
     run.add_argument(
+        "--precision",
+        type=float,
+        metavar="HALF_WIDTH",
+        help="add trials in batches until each --precision-outcome's 95%% interval half-width is at most "
+        "this (a fraction for a probability: 0.01 is one point of percent); --trials is the first batch",
+    )
+    run.add_argument(
+        "--precision-outcome",
+        action="append",
+        metavar="NAME",
+        help="outcome that --precision applies to (repeatable; default collapse_within_24m)",
+    )
+    run.add_argument(
+        "--max-trials", type=_trials, default=20_000, help="cap with --precision (default 20,000)"
+    )
+    run.add_argument(
         "--fresh",
         action="store_true",
         help="discard the checkpoint of an earlier interrupted run instead of resuming it",
@@ -376,6 +394,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     new.add_argument("file", metavar="FILE.yaml", nargs="?", default="my_scenario.yaml")
     new.set_defaults(handler=_new)
+
+    from sim.commands import explore, search
+
+    explore.register(commands)
+    search.register(commands)
     return parser
 
 
@@ -667,6 +690,14 @@ def _run(args: argparse.Namespace) -> int:
         checkpoint=None if args.no_checkpoint else checkpoint,
         max_failures=args.max_failures,
     )
+    if args.precision is not None:
+        if not args.precision > 0:
+            raise UsageError(f"--precision: expected a positive half-width, found {args.precision}")
+        options.update(
+            precision=args.precision,
+            precision_outcomes=args.precision_outcome or ["collapse_within_24m"],
+            max_trials=args.max_trials,
+        )
     _received.clear()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -695,6 +726,17 @@ def _run_and_save(
     print(f"results in {where}", file=sys.stderr)
     for results in every:
         _report_failures(results, where if len(scenarios) == 1 else None)
+        precise = results.timings.get("precision")
+        if precise:
+            widths = ", ".join(f"{k} +-{v:.3g}" for k, v in precise["half_widths"].items())
+            reached = (
+                "reached" if precise["reached"] else f"not reached within {precise['max_trials']:,} trials"
+            )
+            print(
+                f"{_one_line(results.name)}: precision {precise['target']:g} {reached} with "
+                f"{precise['trials_needed']:,} trials ({widths})",
+                file=sys.stderr,
+            )
     if failed is not None:
         print(f"error: {failed}", file=sys.stderr)
         return EXIT_INTERNAL

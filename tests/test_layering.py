@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1] / "sim"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.__main__",),
     ("sim.cli",),
-    ("sim.commands",),  # commands in their own modules, registered by sim.cli
+    ("sim.commands",),  # commands in their own modules (fit-attacks, explore, search), registered by sim.cli
     ("sim",),  # the package root: public names, imported on first use
     ("sim.report",),
     ("sim.plots",),

@@ -22,7 +22,8 @@ EXPECTED = (
     "02_compare_timelines.ipynb",
     "03_build_a_scenario.ipynb",
     "04_history_2011.ipynb",
-    "05_explore_a_timeline.ipynb",
+    "05_explore_timelines.ipynb",
+    "06_interactive_explorer.ipynb",
 )
 CI_TRIALS = "40"  # enough for every figure to have something to draw
 CELL_TIMEOUT_SECONDS = 240  # a cell that takes longer is stuck, not slow

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.engine import SERIES, simulate_trial
 from sim.montecarlo import executors, preflight
+from sim.montecarlo import precision as precision_module
 from sim.montecarlo.events import events_frame
 from sim.montecarlo.ledger import Ledger
 from sim.montecarlo.results import PARAM_PREFIX, Comparison, Results
@@ -70,6 +71,9 @@ def run(
     client: Any = None,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    precision: float | None = None,
+    precision_outcomes: Sequence[str] = ("collapse_within_24m",),
+    max_trials: int = 20_000,
 ) -> Results:
     """Run ``trials`` trials of a scenario and collect them.
 
@@ -97,6 +101,11 @@ def run(
             bits as an uninterrupted run's. ``None``: nothing is written.
         max_failures: failed trials tolerated; each is recorded in ``results.failures``
             and left out of the results. One more stops the run.
+        precision: instead of a fixed count, add trials in batches (``trials`` the first,
+            then doubling) until the 95% interval of every outcome in
+            ``precision_outcomes`` has at most this half-width, or ``max_trials`` ran; the
+            trials needed are in ``results.timings["precision"]`` (see
+            :mod:`sim.montecarlo.precision`).
 
     Returns:
         The :class:`Results`. Ctrl-C (or SIGTERM, when the caller turns it into
@@ -111,6 +120,22 @@ def run(
         ValueError, TypeError: an argument is out of range or of the wrong type.
         OSError: the checkpoint cannot be written, or a Dask scheduler cannot be reached.
     """
+    if precision is not None:
+        return run_precisely(
+            scenario,
+            precision,
+            precision_outcomes,
+            trials,
+            max_trials,
+            seed,
+            jobs,
+            progress,
+            keep_events,
+            backend,
+            client,
+            checkpoint=checkpoint,
+            max_failures=max_failures,
+        )
     return run_with(
         scenario,
         trials,
@@ -136,6 +161,9 @@ def compare(
     client: Any = None,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    precision: float | None = None,
+    precision_outcomes: Sequence[str] = ("collapse_within_24m",),
+    max_trials: int = 20_000,
 ) -> Comparison:
     """Run several scenarios with the same seed and trial count, and compare them.
 
@@ -147,11 +175,19 @@ def compare(
     many failures raises :class:`TooManyFailures`, whose ``comparison`` holds the runs
     so far (the last one stopped part way). With
     ``checkpoint``, scenario ``k`` (from 1) keeps its checkpoint in the sub-folder
-    ``k-<name>``. The other arguments are those of :func:`run`.
+    ``k-<name>``. With ``precision``, each scenario adds trials until its outcomes are
+    precise enough, then every scenario is brought to the largest trial count needed, so
+    that all stay paired trial by trial. The other arguments are those of :func:`run`.
     """
     if isinstance(scenarios, (str, os.PathLike, Scenario)) or not len(scenarios):
         raise ValueError("compare needs a list of one or more scenarios (objects or file paths)")
     loaded = [_scenario(s) for s in scenarios]
+    if precision is not None:
+        seed = loaded[0].monte_carlo.seed if seed is None else seed
+        options = (seed, jobs, progress, keep_events, backend, client)
+        return _compare_precisely(
+            loaded, precision, precision_outcomes, trials, max_trials, options, checkpoint, max_failures
+        )
     trials = loaded[0].monte_carlo.trials if trials is None else trials
     seed = loaded[0].monte_carlo.seed if seed is None else seed
     done = []
@@ -179,6 +215,90 @@ def compare(
     return Comparison(done)
 
 
+def run_precisely(
+    scenario: ScenarioLike,
+    precision: float,
+    outcomes: Sequence[str],
+    trials: int | None,
+    max_trials: int,
+    seed: int | None,
+    jobs: int | None,
+    progress: bool | None,
+    keep_events: bool | int | None,
+    backend: str,
+    client: Any,
+    simulate: Simulate | None = None,
+    *,
+    checkpoint: str | os.PathLike[str] | None = None,
+    max_failures: int = DEFAULT_MAX_FAILURES,
+) -> Results:
+    """:func:`run` with ``precision`` (see :func:`sim.montecarlo.precision.grow`), with the
+    trial function as a parameter as in :func:`run_with`."""
+
+    def batch(size: int, skip: int, own: Path | None) -> Results:
+        return run_with(
+            scenario,
+            size,
+            seed,
+            jobs,
+            progress,
+            keep_events,
+            backend,
+            client,
+            simulate,
+            checkpoint=own,
+            max_failures=max_failures,
+            skip=skip,
+        )
+
+    return precision_module.grow(batch, precision, outcomes, trials, max_trials, checkpoint)
+
+
+def _compare_precisely(
+    scenarios: list[Scenario],
+    precision: float,
+    outcomes: Sequence[str],
+    trials: int | None,
+    max_trials: int,
+    options: tuple,
+    checkpoint: str | os.PathLike[str] | None,
+    max_failures: int,
+) -> Comparison:
+    """Each scenario made precise with one seed, then every one brought to the largest
+    trial count any needed, so that the comparison stays paired trial by trial."""
+    done = []
+    for position, scenario in enumerate(scenarios, start=1):
+        own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
+        done.append(
+            run_precisely(
+                scenario,
+                precision,
+                outcomes,
+                trials,
+                max_trials,
+                *options,
+                checkpoint=own,
+                max_failures=max_failures,
+            )
+        )
+        if done[-1].interrupted:
+            return Comparison(done)
+    needed = max(int(r.scenario.monte_carlo.trials) for r in done)
+    for k, results in enumerate(done):
+        ran = int(results.scenario.monte_carlo.trials)
+        if ran < needed:
+            own = (
+                None if checkpoint is None else Path(checkpoint) / f"{k + 1}-{slug(results.name)}-to-{needed}"
+            )
+            more = run_with(
+                results.scenario, needed, *options, checkpoint=own, max_failures=max_failures, skip=ran
+            )
+            precise = results.timings["precision"]
+            done[k] = precision_module.merge(results, more)
+            done[k].timings["precision"] = {**precise, "trials_run_to_pair": needed}
+    return Comparison(done)
+
+
 def run_with(
     scenario: ScenarioLike,
     trials: int | None,
@@ -192,9 +312,12 @@ def run_with(
     *,
     checkpoint: str | os.PathLike[str] | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
+    skip: int = 0,
 ) -> Results:
     """:func:`run` with the trial function as a parameter (tests pass stand-ins);
-    ``None`` is :func:`sim.engine.simulate_trial`."""
+    ``None`` is :func:`sim.engine.simulate_trial`. ``skip``: run only the trials from
+    this index on (the trials before it are another run's; :mod:`sim.montecarlo.precision`
+    adds trials to a run this way)."""
     simulate = simulate_trial if simulate is None else simulate
     scenario = _scenario(scenario)
     trials = _count("trials", scenario.monte_carlo.trials if trials is None else trials, 1, MAX_TRIALS)
@@ -210,9 +333,10 @@ def run_with(
     preflight.check_workload(scenario, draws.paths, draws.values)
     ledger = None
     if checkpoint is not None:
-        ledger = Ledger.open(checkpoint, _fingerprint(scenario, seed, trials, keep_below))
+        ledger = Ledger.open(checkpoint, _fingerprint(scenario, seed, trials, keep_below, skip))
     collector = _Collector(scenario, trials, seed, progress, ledger, max_failures, keep_below)
     todo = collector.resume()
+    todo = todo[todo >= skip]
     job = executors.Job(scenario, seed, draws.paths, draws.values, keep_below, simulate, todo)
     began = time.perf_counter()
     interrupted = stopped = False
@@ -257,7 +381,9 @@ def _check_resources(scenario: Scenario, trials: int, jobs: int, local: bool) ->
     )
 
 
-def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) -> dict[str, Any]:
+def _fingerprint(
+    scenario: Scenario, seed: int, trials: int, keep_below: int, skip: int = 0
+) -> dict[str, Any]:
     """What makes a run's chunks what they are (the ledger adds the code and format versions)."""
     text = scenario.model_dump_json(by_alias=True)
     fingerprint = {
@@ -267,6 +393,7 @@ def _fingerprint(scenario: Scenario, seed: int, trials: int, keep_below: int) ->
         "seed": seed,
         "trials": trials,
         "events_kept_below": keep_below,
+        **({"skip": skip} if skip else {}),
     }
     if scenario.posterior is not None:
         # The scenario names its posterior file; the particles drawn are in its content.

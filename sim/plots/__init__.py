@@ -14,6 +14,7 @@ Example::
 
 from sim.plots.attacks import plot_attack_timeline
 from sim.plots.compare import plot_compare_fan, plot_compare_outcomes, plot_differences
+from sim.plots.explore import plot_heatmap, plot_indices, plot_prim_box, plot_prim_tradeoff, plot_sweep
 from sim.plots.fans import plot_dashboard, plot_fan, plot_troops
 from sim.plots.outcomes import KEY_OUTCOMES, plot_outcome, plot_outcomes
 from sim.plots.risk import plot_collapse_risk
@@ -31,8 +32,13 @@ __all__ = [
     "plot_dashboard",
     "plot_differences",
     "plot_fan",
+    "plot_heatmap",
+    "plot_indices",
     "plot_outcome",
     "plot_outcomes",
+    "plot_prim_box",
+    "plot_prim_tradeoff",
+    "plot_sweep",
     "plot_tornado",
     "plot_troops",
     "rank_correlations",
