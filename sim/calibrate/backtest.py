@@ -51,6 +51,19 @@ from sim.calibrate.checks import CHECKS, RUNS, Check, held_out, replay, run_repl
 LEVEL = 0.05
 BAND = 90.0  # the central interval whose misses are counted
 
+WRONG_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("replay_2023", "retaliation.enabled=false", "no retaliation: no deterrence, no quiet spell"),
+    (
+        "replay_2023",
+        "retaliation.deterrence.factor=0.2",
+        "deterrence that only dents the tempo: a quiet spell of days, not weeks",
+    ),
+    ("replay_2023", "militia.attack_rate_per_day=0.9", "half the militia's tempo"),
+    ("replay_2011", "collapse.retake_per_day=0", "no counteroffensive after the collapse"),
+)
+"""Deliberately wrong settings (replay, ``--set`` value, what it breaks) that the back test
+must reject: the evidence that it can fail (tests/calibrate/test_discrimination.py)."""
+
 
 @dataclass(frozen=True)
 class FactScore:

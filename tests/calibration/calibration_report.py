@@ -6,6 +6,7 @@ second several minutes)::
     python tests/calibration/calibration_report.py               # record vs model, fact by fact
     python tests/calibration/calibration_report.py --sensitivity # what the fit depends on
     python tests/calibration/calibration_report.py --forward     # collapse risk after each exit
+    python tests/calibration/calibration_report.py --discrimination  # the back test against wrong models
 
 Add ``--write`` to put the tables into ``docs/calibration.md`` (between its
 ``<!-- begin ... -->`` and ``<!-- end ... -->`` markers) instead of printing them.
@@ -290,6 +291,29 @@ def forward_tables() -> dict[str, str]:
     return {"forward-risk": "\n".join(risk), "forward-drivers": "\n".join(drivers)}
 
 
+def discrimination_table() -> str:
+    """The back test's verdict on the shipped model and on each deliberately wrong setting."""
+    from sim.calibrate.backtest import WRONG_SETTINGS, run_backtest
+
+    lines = [
+        "| replay | setting | what it breaks | misses (p) | surprise T (p) | worst fact (p) | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    cases = [(name, "", "the shipped model") for name in ("replay_2023", "replay_2011")] + list(
+        WRONG_SETTINGS
+    )
+    for replay_name, setting, what in cases:
+        report = run_backtest([replay_name], overrides=[setting] if setting else None)
+        verdict = "**rejected**" if report.rejected else "not rejected"
+        lines.append(
+            f"| {replay_name} | {f'`{setting}`' if setting else 'as shipped'} | {what} "
+            f"| {report.misses} of {report.counted} ({report.p_value:.3f}) "
+            f"| {report.surprise:.1f} ({report.p_surprise:.3f}) "
+            f"| {report.worst:.1f} ({report.p_worst:.3f}) | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
 def replace_section(text: str, name: str, content: str) -> str:
     """``text`` with the lines between ``<!-- begin NAME -->`` and ``<!-- end NAME -->`` replaced."""
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
@@ -308,6 +332,11 @@ def main() -> None:
         "--forward", action="store_true", help="collapse risk after the exit of the forward scenarios instead"
     )
     parser.add_argument(
+        "--discrimination",
+        action="store_true",
+        help="the back test's verdicts on the shipped model and on deliberately wrong ones instead",
+    )
+    parser.add_argument(
         "--write", action="store_true", help=f"replace the marked tables in {DOC.name} instead of printing"
     )
     args = parser.parse_args()
@@ -315,6 +344,8 @@ def main() -> None:
         tables = {"correlations": correlation_tables(), "sweeps": sweep_table()}
     elif args.forward:
         tables = forward_tables()
+    elif args.discrimination:
+        tables = {"discrimination": discrimination_table()}
     else:
         tables = {"record-table": record_table()}
     if not args.write:
