@@ -104,7 +104,8 @@ class FakeResults:
         series["territory"] = np.where(t >= np.nan_to_num(collapse_day, nan=days + 1)[:, None], 0.33, 0.0)
         series["tension"] = np.clip(1 + np.cumsum(rng.normal(0, 0.03, (n_trials, days + 1)), 1), 0, None)
         series["pressure"] = 0.5 + 0.002 * t
-        daily = rng.poisson(rate[:, None] * (series["troops"] / 3000) ** 0.5 * (1 + shift))
+        series["militia_rate"] = rate[:, None] * series["tension"] * (series["troops"] / 3000) ** 0.5
+        daily = rng.poisson(series["militia_rate"] * (1 + shift))
         daily[:, 0] = 0
         series["attacks"] = np.cumsum(daily, 1).astype(float)
         series["wounded"] = np.cumsum(rng.binomial(daily, 0.1), 1).astype(float)

@@ -64,6 +64,9 @@ from sim.calibrate.checks import CHECKS, FACTS, SCENARIOS, Check, fact_uses
 STATE = ("isis.strength", "isf.readiness", "pressure.initial", "tension.initial")
 """Paths that hold a scenario's starting state, never fitted across replays."""
 
+NO_POSTERIOR = {"posterior": None}
+"""The override that sets a scenario's posterior section aside, so the fit starts from priors."""
+
 REPLAYS = ("replay_2023", "replay_2011")
 """The replays with fitting facts."""
 
@@ -163,9 +166,10 @@ def build_problem(replays: Sequence[str] = REPLAYS, only: Sequence[str] | None =
     from sim.scenario.loader import load_scenario
     from sim.scenario.sampling import correlation_matrix, uncertain_parameters
 
-    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    # The priors, as written: a posterior section (the fit's own earlier result) is set aside.
+    baseline = load_scenario(SCENARIOS / "baseline.yaml", overrides=NO_POSTERIOR)
     prior = uncertain_parameters(baseline)
-    loaded = {name: load_scenario(SCENARIOS / f"{name}.yaml") for name in replays}
+    loaded = {name: load_scenario(SCENARIOS / f"{name}.yaml", overrides=NO_POSTERIOR) for name in replays}
     shared: dict[str, list[str]] = {}
     for name, scenario in loaded.items():
         own = uncertain_parameters(scenario)
