@@ -35,11 +35,6 @@ class ScheduleClock:
         self.rate = 1.0
         self.paused = False
 
-    def advance(self) -> None:
-        """One calendar day has passed."""
-        if not self.paused:
-            self.now += self.rate
-
 
 class Ramp:
     """A linear move from ``level0`` at ``x0`` to ``level1`` at ``x1``.

@@ -17,13 +17,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.scenario.schema import REGIONS  # the places reported one by one (exits, exposure)
+
 MONTH_DAYS = 365.25 / 12
 """Days in a month, for outcomes measured in months."""
 
 WINDOWS_MONTHS = (12, 24, 36)
 
-REGIONS = ("federal_iraq", "kurdistan", "syria")
-"""The places whose troops, exits and exposure are reported one by one."""
 
 REGION_NAMES = {"federal_iraq": "federal Iraq", "kurdistan": "the Kurdistan Region", "syria": "Syria"}
 """The windows after the exit over which the collapse risk is reported."""

@@ -58,7 +58,6 @@ RENAMED_IN_FORMAT_2 = {
 
 MAX_HORIZON_DAYS = 7305  # twenty years
 MAX_TRIALS = 100_000
-WEAPONS = ("rocket", "drone", "ballistic_missile")
 REGIONS = ("federal_iraq", "kurdistan", "syria")
 METRICS = (
     "readiness",
