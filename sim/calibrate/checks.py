@@ -35,11 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]  # the source tree: sim/calibrate/che
 SCENARIOS = ROOT / "scenarios"
 
 # Trials and seed of each replay's back test. Enough trials that the 5th and 95th
-# percentiles are estimated to within a few per cent of the distribution; few enough
-# that the whole folder runs in well under three minutes on two cores.
+# percentiles are estimated to within a few per cent of the distribution, and that a
+# record beyond every trial is strong evidence (its tail probability is at most
+# 1 / (trials + 1): replay_2011's ten held-out facts need about 2,000 for the back test to
+# reject a model that never retakes ground); few enough that the whole folder runs in a
+# few minutes on two cores.
 RUNS: dict[str, tuple[int, int]] = {
     "replay_2023": (1000, 20231017),
-    "replay_2011": (600, 20111218),
+    "replay_2011": (2000, 20111218),
     "phased_2024": (400, 20240125),
     "replay_decline": (400, 20230312),
 }
@@ -489,6 +492,12 @@ CHECKS: tuple[Check, ...] = (
         7515,
         between("civilian_deaths", "2015-01-01", "2015-12-31"),
         "7,515 (UNAMI; Iraq Body Count 17,578); the model counts deaths in ISIS attacks",
+        known_failure=(
+            "the model's civilian toll of the war years runs several times the record's: deaths "
+            "per ISIS attack are set on the mass-casualty bombings of 2012-13, and ISIS's attacks "
+            "grow with its strength after a collapse; with the fitted posterior the 2015 median "
+            "is about 46,000, six times UNAMI's count and 2.6 times Iraq Body Count's"
+        ),
     ),
     Check(
         "civilian_deaths_2016",

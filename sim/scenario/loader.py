@@ -134,6 +134,7 @@ def _finish(
 ) -> Scenario:
     problems = [*document.problems, *apply_overrides(document, overrides)]
     _resolve_posterior_file(document, base_dir)
+    _explicit_values_win(document, overrides)
     scenario = None
     try:
         scenario = Scenario.model_validate(document.data)
@@ -146,6 +147,19 @@ def _finish(
     if problems or scenario is None:
         raise ScenarioError(_in_reading_order(problems, document.source))
     return scenario
+
+
+def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> None:
+    """A value set explicitly (``--set``, a load's overrides) is not taken from the posterior:
+    each overridden path joins ``posterior.exclude``."""
+    section = document.data.get("posterior") if isinstance(document.data, dict) else None
+    named = [path for path in overrides if path != "posterior" and not path.startswith("posterior.")]
+    if isinstance(section, dict) and named:
+        before = section.get("exclude")
+        document.data["posterior"] = {
+            **section,
+            "exclude": [*(before if isinstance(before, list) else []), *named],
+        }
 
 
 def _resolve_posterior_file(document: Document, base_dir: str | os.PathLike[str] | None) -> None:

@@ -939,7 +939,8 @@ class Posterior(Model):
     Each trial picks one particle, with probability proportional to its weight, and
     sets every named parameter to that particle's values, so the correlations the
     fit found are kept. A named parameter takes its values from the file whatever
-    the scenario writes for it (a number or a distribution). The file format is in
+    the scenario's files write for it (a number or a distribution), except a value set
+    explicitly with ``--set`` or a load's overrides, which always wins (``exclude``). The file format is in
     docs/model.md, section 8.
     """
 
@@ -957,6 +958,14 @@ class Posterior(Model):
         min_length=1,
         max_length=1000,
     )
+    exclude: list[str] = doc(
+        [],
+        "-",
+        "Dotted paths of parameters of the file not to take: the scenario's own value stands. "
+        "Every path set with --set (or a load's overrides) is added here, so an explicit value "
+        "always wins over the posterior.",
+        max_length=1000,
+    )
     _read: Any = PrivateAttr(default=None)
 
     @property
@@ -970,7 +979,8 @@ class Posterior(Model):
         """The parameters this scenario takes from the file, in the file's order."""
         if self._read is None:
             return tuple(self.parameters or ())
-        named = self._read.parameters if self.parameters is None else set(self.parameters)
+        named = set(self._read.parameters if self.parameters is None else self.parameters)
+        named -= set(self.exclude)
         return tuple(p for p in self._read.parameters if p in named)
 
     @property

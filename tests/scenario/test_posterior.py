@@ -378,3 +378,15 @@ def test_the_example_file_in_the_model_docs_reads_as_a_posterior(tmp_path):
 def write_text(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_a_value_set_explicitly_wins_over_the_posterior():
+    replay = Path(__file__).resolve().parents[2] / "scenarios" / "replay_2023.yaml"
+    shipped = load_scenario(replay)
+    assert "militia.attack_rate_per_day" in shipped.posterior.paths
+    chosen = load_scenario(replay, overrides=["militia.attack_rate_per_day=0.9"])
+    assert "militia.attack_rate_per_day" not in chosen.posterior.paths
+    assert chosen.militia.attack_rate_per_day == 0.9
+    assert "militia.attack_rate_per_day" not in uncertain_parameters(chosen)
+    # The other parameters still come from the file.
+    assert set(chosen.posterior.paths) == set(shipped.posterior.paths) - {"militia.attack_rate_per_day"}
