@@ -59,7 +59,7 @@ def check_section(scenario: Any) -> list[tuple[Where, str]]:
         if section.parameters is None
         else [p for p in posterior.parameters if p in where]
     )
-    named = [p for p in named if p not in set(section.exclude)]
+    named = [p for p in named if not section.excludes(p)]
     for path in named:
         reason = _field_problem(scenario, path, posterior)
         if reason is not None:

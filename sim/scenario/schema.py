@@ -961,7 +961,8 @@ class Posterior(Model):
     exclude: list[str] = doc(
         [],
         "-",
-        "Dotted paths of parameters of the file not to take: the scenario's own value stands. "
+        "Dotted paths of parameters of the file not to take (or sections: every parameter under "
+        "them): the scenario's own value stands. "
         "Every path set with --set (or a load's overrides) is added here, so an explicit value "
         "always wins over the posterior.",
         max_length=1000,
@@ -980,8 +981,11 @@ class Posterior(Model):
         if self._read is None:
             return tuple(self.parameters or ())
         named = set(self._read.parameters if self.parameters is None else self.parameters)
-        named -= set(self.exclude)
-        return tuple(p for p in self._read.parameters if p in named)
+        return tuple(p for p in self._read.parameters if p in named and not self.excludes(p))
+
+    def excludes(self, path: str) -> bool:
+        """Whether ``path`` is set aside: named in ``exclude``, or under a path named there."""
+        return any(path == e or path.startswith(e + ".") for e in self.exclude)
 
     @property
     def provenance(self) -> dict[str, Any]:

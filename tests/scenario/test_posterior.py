@@ -390,3 +390,13 @@ def test_a_value_set_explicitly_wins_over_the_posterior():
     assert "militia.attack_rate_per_day" not in uncertain_parameters(chosen)
     # The other parameters still come from the file.
     assert set(chosen.posterior.paths) == set(shipped.posterior.paths) - {"militia.attack_rate_per_day"}
+
+
+def test_overriding_a_whole_section_sets_aside_every_posterior_parameter_under_it():
+    replay = Path(__file__).resolve().parents[2] / "scenarios" / "replay_2023.yaml"
+    chosen = load_scenario(
+        replay, overrides={"retaliation.deterrence": {"probability": 0.5, "factor": 0.1, "recovery_days": 30.0}}
+    )
+    assert not any(p.startswith("retaliation.deterrence.") for p in chosen.posterior.paths)
+    assert chosen.retaliation.deterrence.probability == 0.5
+    assert "militia.attack_rate_per_day" in chosen.posterior.paths
