@@ -410,6 +410,16 @@ CHECKS: tuple[Check, ...] = (
         "Mosul fell on 10 Jun 2014; 'none': no collapse by mid-2018",
     ),
     Check(
+        "collapse_near_fallujah",
+        "replay_2011",
+        ("fallujah_fall_months_after_exit",),
+        "day of the collapse after 18 Dec 2011 against the fall of Fallujah, the first city ISIS "
+        "took and held (no collapse counts as later than any)",
+        746,
+        collapse_day_or_never,
+        "3 Jan 2014, 24.5 months after the exit and five months before Mosul (day 905, a fitting fact)",
+    ),
+    Check(
         "territory_after_collapse",
         "replay_2011",
         ("isis_territory_peak_share_iraq",),

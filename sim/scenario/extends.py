@@ -112,6 +112,7 @@ def merge(parent: Document, child: Document) -> Document:
             if mark is not None:
                 target[path] = mark
     merged.poisoned = set(child.poisoned) | {p for p in parent.poisoned if p not in child.values}
+    merged.chain = [child.source, *(parent.chain or [parent.source])]
     return merged
 
 

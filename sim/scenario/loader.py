@@ -32,6 +32,7 @@ from sim.scenario.overrides import (
     keyword_overrides,
     parse_assignments,
 )
+from sim.scenario.posterior import PosteriorFileError, read_posterior
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Document, read_file, read_text
 
@@ -150,16 +151,30 @@ def _finish(
 
 
 def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> None:
-    """A value set explicitly (``--set``, a load's overrides) is not taken from the posterior:
-    each overridden path joins ``posterior.exclude``."""
+    """A value written explicitly is not taken from the posterior: a path set with ``--set``
+    (or a load's overrides), and a posterior parameter written by a file that extends the
+    one holding the ``posterior`` section (a child scenario's own value), join
+    ``posterior.exclude``. Values written in the posterior's own file, or in its parents
+    (the priors the fit started from), are the ones the posterior replaces."""
     section = document.data.get("posterior") if isinstance(document.data, dict) else None
-    named = [path for path in overrides if path != "posterior" and not path.startswith("posterior.")]
-    if isinstance(section, dict) and named:
+    if not isinstance(section, dict):
+        return
+    aside = [path for path in overrides if path != "posterior" and not path.startswith("posterior.")]
+    owner = document.mark(("posterior",)).file
+    chain = document.chain or [document.source]
+    later = set(chain[: chain.index(owner)]) if owner in chain else set()
+    if later and isinstance(section.get("file"), str):
+        try:
+            parameters = read_posterior(section["file"]).parameters
+        except PosteriorFileError:
+            parameters = []  # the section's own check reports the file
+        for path in parameters:
+            written = document.values.get(tuple(path.split(".")))
+            if written is not None and written.file in later and path not in aside:
+                aside.append(path)
+    if aside:
         before = section.get("exclude")
-        document.data["posterior"] = {
-            **section,
-            "exclude": [*(before if isinstance(before, list) else []), *named],
-        }
+        document.data["posterior"] = {**section, "exclude": [*(before if isinstance(before, list) else []), *aside]}
 
 
 def _resolve_posterior_file(document: Document, base_dir: str | os.PathLike[str] | None) -> None:

@@ -939,8 +939,9 @@ class Posterior(Model):
     Each trial picks one particle, with probability proportional to its weight, and
     sets every named parameter to that particle's values, so the correlations the
     fit found are kept. A named parameter takes its values from the file whatever
-    the scenario's files write for it (a number or a distribution), except a value set
-    explicitly with ``--set`` or a load's overrides, which always wins (``exclude``). The file format is in
+    the posterior's own file and its parents write for it (a number or a distribution),
+    except a value set explicitly, which always wins (``exclude``): with ``--set`` or a
+    load's overrides, or written by a scenario that extends the file holding the section. The file format is in
     docs/model.md, section 8.
     """
 

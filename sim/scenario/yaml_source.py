@@ -67,6 +67,9 @@ class Document:
     keys: dict[Path_, Mark] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     poisoned: set[Path_] = field(default_factory=set)
+    # The sources merged into this document by ``extends``, this one first, then its parent,
+    # up to the root ([] for a document that extends nothing: only its own source).
+    chain: list[str] = field(default_factory=list)
 
     def mark(self, path: Path_) -> Mark:
         """Where the value at ``path`` is written, or its nearest enclosing value.

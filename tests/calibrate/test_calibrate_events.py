@@ -181,8 +181,11 @@ def test_a_fragment_with_extends_is_a_complete_scenario(tmp_path):
     folder = tmp_path / "a" / "b"
     folder.mkdir(parents=True)
     (tmp_path / "scenarios").symlink_to(path.parent, target_is_directory=True)
+    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)  # the posterior
     scenario = load_scenario(write(folder, text, "fitted.yaml"))
     assert scenario.militia.branching_ratio == 0.32
+    # The fragment's own values win over the baseline's posterior.
+    assert "militia.branching_ratio" not in scenario.posterior.paths
     assert scenario.name == load_scenario(path).name  # everything else is the baseline's
 
 

@@ -395,8 +395,22 @@ def test_a_value_set_explicitly_wins_over_the_posterior():
 def test_overriding_a_whole_section_sets_aside_every_posterior_parameter_under_it():
     replay = Path(__file__).resolve().parents[2] / "scenarios" / "replay_2023.yaml"
     chosen = load_scenario(
-        replay, overrides={"retaliation.deterrence": {"probability": 0.5, "factor": 0.1, "recovery_days": 30.0}}
+        replay,
+        overrides={"retaliation.deterrence": {"probability": 0.5, "factor": 0.1, "recovery_days": 30.0}},
     )
     assert not any(p.startswith("retaliation.deterrence.") for p in chosen.posterior.paths)
     assert chosen.retaliation.deterrence.probability == 0.5
     assert "militia.attack_rate_per_day" in chosen.posterior.paths
+
+
+def test_a_child_scenarios_own_value_wins_over_its_parents_posterior(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        f"extends: {root / 'scenarios' / 'fast_exit.yaml'}\nname: child\nmilitia:\n  attack_rate_per_day: 2.5\n"
+    )
+    scenario = load_scenario(child)
+    assert "militia.attack_rate_per_day" not in scenario.posterior.paths
+    assert scenario.militia.attack_rate_per_day == 2.5
+    # The parent's own priors are still replaced: the fit's other parameters come from the file.
+    assert "militia.branching_ratio" in scenario.posterior.paths
