@@ -7,6 +7,7 @@ second several minutes)::
     python tests/calibration/calibration_report.py --sensitivity # what the fit depends on
     python tests/calibration/calibration_report.py --forward     # collapse risk after each exit
     python tests/calibration/calibration_report.py --discrimination  # the back test against wrong models
+    python tests/calibration/calibration_report.py --posterior   # what the fit moved (from the file)
 
 Add ``--write`` to put the tables into ``docs/calibration.md`` (between its
 ``<!-- begin ... -->`` and ``<!-- end ... -->`` markers) instead of printing them.
@@ -291,6 +292,34 @@ def forward_tables() -> dict[str, str]:
     return {"forward-risk": "\n".join(risk), "forward-drivers": "\n".join(drivers)}
 
 
+def posterior_table() -> str:
+    """What the fit moved: each fitted parameter's prior and its posterior in the shipped file."""
+    import json
+
+    from sim.calibrate.fit import build_problem
+
+    document = json.loads((ROOT / "data" / "posteriors" / "model2.json").read_text())
+    problem = build_problem(only=document["parameters"])
+    priors = dict(zip(problem.paths, problem.priors, strict=True))
+    particles = np.array(document["particles"])
+    weights = np.array(document["weights"]) / np.sum(document["weights"])
+    lines = [
+        "| parameter | prior 5% / 50% / 95% | posterior 5% / 50% / 95% | narrowed |",
+        "|---|---|---|---|",
+    ]
+    for k, path in enumerate(document["parameters"]):
+        prior = [float(v) for v in priors[path].ppf(np.array([0.05, 0.5, 0.95]))]
+        order = np.argsort(particles[:, k])
+        cumulative = (np.cumsum(weights[order]) - 0.5 * weights[order]) / weights.sum()
+        posterior = [float(np.interp(q, cumulative, particles[order, k])) for q in (0.05, 0.5, 0.95)]
+        narrowed = 1.0 - (posterior[2] - posterior[0]) / (prior[2] - prior[0])
+        lines.append(
+            f"| `{path}` | {' / '.join(_number(v) for v in prior)} "
+            f"| {' / '.join(_number(v) for v in posterior)} | {100 * narrowed:.0f}% |"
+        )
+    return "\n".join(lines)
+
+
 def discrimination_table() -> str:
     """The back test's verdict on the shipped model and on each deliberately wrong setting."""
     from sim.calibrate.backtest import WRONG_SETTINGS, run_backtest
@@ -332,6 +361,11 @@ def main() -> None:
         "--forward", action="store_true", help="collapse risk after the exit of the forward scenarios instead"
     )
     parser.add_argument(
+        "--posterior",
+        action="store_true",
+        help="what the fit moved, from the shipped posterior file, instead",
+    )
+    parser.add_argument(
         "--discrimination",
         action="store_true",
         help="the back test's verdicts on the shipped model and on deliberately wrong ones instead",
@@ -346,6 +380,8 @@ def main() -> None:
         tables = forward_tables()
     elif args.discrimination:
         tables = {"discrimination": discrimination_table()}
+    elif args.posterior:
+        tables = {"posterior": posterior_table()}
     else:
         tables = {"record-table": record_table()}
     if not args.write:
