@@ -159,27 +159,32 @@ def misses_per_trial(columns: Sequence[np.ndarray]) -> np.ndarray:
     n = len(columns[0]) if columns else 0
     misses = np.zeros(n, dtype=np.int64)
     tail = (100.0 - BAND) / 2.0
-    for values in columns:
-        values = np.asarray(values, dtype=float)
-        seen = ~np.isnan(values)
-        sample = np.sort(values[seen])
+    for seen, values, sample in _measured(columns):
         m = len(sample)
-        if m < 3:
-            continue
-        # Percentiles without trial j move by at most one order statistic; with many
-        # trials the bands of all trials but one are those of the whole sample, with the
-        # record's own value removed from its rank: compute them exactly per trial.
-        position = np.searchsorted(sample, values[seen], side="left")
+        # Each trial's band is that of the other trials: the sorted sample without its
+        # value, read at the ranks NumPy's percentile uses for m - 1 values.
+        position = np.searchsorted(sample, values, side="left")
         low_rank = tail / 100.0 * (m - 2)
         high_rank = (100.0 - tail) / 100.0 * (m - 2)
         outside = np.empty(m, dtype=bool)
-        for k, (value, where) in enumerate(zip(values[seen].tolist(), position.tolist(), strict=True)):
+        for k, (value, where) in enumerate(zip(values.tolist(), position.tolist(), strict=True)):
             others = np.delete(sample, where)
             low = _at_rank(others, low_rank)
             high = _at_rank(others, high_rank)
             outside[k] = value < low or value > high
-        misses[np.flatnonzero(seen)] += outside
+        misses[seen] += outside
     return misses
+
+
+def _measured(columns: Sequence[np.ndarray]):
+    """Per fact (column) measured in at least three trials: the trials that measured it
+    (indices), their values, and the values sorted."""
+    for column in columns:
+        column = np.asarray(column, dtype=float)
+        seen = np.flatnonzero(~np.isnan(column))
+        if len(seen) >= 3:
+            values = column[seen]
+            yield seen, values, np.sort(values)
 
 
 def _at_rank(sorted_values: np.ndarray, rank: float) -> float:
@@ -205,20 +210,13 @@ def surprise_per_trial(columns: Sequence[np.ndarray], worst: bool = False) -> np
     With ``worst``, the largest single fact's surprise instead of the sum."""
     n = len(columns[0]) if columns else 0
     total = np.zeros(n)
-    for values in columns:
-        values = np.asarray(values, dtype=float)
-        seen = ~np.isnan(values)
-        sample = np.sort(values[seen])
+    for rows, mine, sample in _measured(columns):
         m = len(sample)
-        if m < 3:
-            continue
-        mine = values[seen]
         below = np.searchsorted(sample, mine, side="left")
         ties = np.searchsorted(sample, mine, side="right") - below - 1  # others equal to it
         p = (below + 0.5 * ties) / (m - 1)
         floor = 1.0 / (m + 1)  # as for the record, so an extreme trial ties with an extreme record
         surprise = -np.log(np.clip(2.0 * np.minimum(p, 1.0 - p), floor, 1.0))
-        rows = np.flatnonzero(seen)
         if worst:
             total[rows] = np.maximum(total[rows], surprise)
         else:

@@ -174,7 +174,10 @@ def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> No
                 aside.append(path)
     if aside:
         before = section.get("exclude")
-        document.data["posterior"] = {**section, "exclude": [*(before if isinstance(before, list) else []), *aside]}
+        document.data["posterior"] = {
+            **section,
+            "exclude": [*(before if isinstance(before, list) else []), *aside],
+        }
 
 
 def _resolve_posterior_file(document: Document, base_dir: str | os.PathLike[str] | None) -> None:
