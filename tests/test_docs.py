@@ -204,6 +204,7 @@ def test_cli_docs_command_is_accepted_by_the_parser(command, capsys):
 )
 def test_cli_docs_cheap_command_runs_with_the_documented_exit_status(command, tmp_path, monkeypatch, capsys):
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    (tmp_path / "data").symlink_to(ROOT / "data", target_is_directory=True)  # the posterior
     for name, body in documented_files().items():
         (tmp_path / name).write_text(body)
     monkeypatch.chdir(tmp_path)

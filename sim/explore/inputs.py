@@ -11,7 +11,9 @@ returns each as a ``scipy.stats`` frozen distribution, so its quantiles (``ppf``
 
 The SciPy distribution has the same quantile function as the scenario's own
 (``dist.ppf(u) == frozen.ppf(u)``), which is what the designs use to map the unit cube
-onto an input. Clipped normals and log-normals put the mass beyond a bound on the bound:
+onto an input. A parameter the scenario draws jointly from a posterior is given by its
+prior (:func:`input_of`): methods for independent inputs analyse the independent priors.
+Clipped normals and log-normals put the mass beyond a bound on the bound:
 their CDF jumps there, and their ``pdf`` is that of the unclipped distribution inside
 the bounds (the atoms have no density). ``fixed`` and ``choice`` are discrete.
 """
@@ -25,7 +27,8 @@ import numpy as np
 from scipy import stats
 
 from sim.scenario.distributions import Beta, Choice, Fixed, LogNormal, Normal, Triangular, Uniform, _Dist
-from sim.scenario.sampling import uncertain_parameters
+from sim.scenario.posterior import FromPosterior
+from sim.scenario.sampling import uncertain_parameters, value_at
 
 
 def uncertainties(scenario: Any) -> dict[str, Any]:
@@ -35,7 +38,27 @@ def uncertainties(scenario: Any) -> dict[str, Any]:
     joint draw (a Gaussian copula) is not a product of these, which matters to methods
     that assume independent inputs (Sobol, Morris); see :func:`correlated_paths`.
     """
-    return {path: as_scipy(dist) for path, dist in uncertain_parameters(scenario).items()}
+    return {
+        path: as_scipy(input_of(scenario, path, dist))
+        for path, dist in uncertain_parameters(scenario).items()
+    }
+
+
+def input_of(scenario: Any, path: str, dist: Any) -> Any:
+    """The distribution an analysis of independent inputs uses for one uncertain parameter.
+
+    A parameter the scenario draws from a posterior (jointly with others) is analysed by
+    the prior its files write for it, which the fit started from: Sobol indices and Morris
+    screening assume independent inputs, and the priors are independent where the posterior
+    is not. With no prior written (a number), the posterior's own marginal stands in
+    (a discrete distribution over the particles' values, by weight).
+    """
+    if not isinstance(dist, FromPosterior):
+        return dist
+    written = value_at(scenario, path)
+    if isinstance(written, _Dist):
+        return written
+    return dist
 
 
 def correlated_paths(scenario: Any) -> set[str]:
@@ -69,6 +92,10 @@ def as_scipy(dist: _Dist) -> Any:
         return _clipped(stats.norm(loc=dist.mean, scale=dist.sd), dist.low, dist.high)
     if isinstance(dist, LogNormal):
         return _clipped(stats.lognorm(s=math.log(dist.spread), scale=dist.median_), dist.low, dist.high)
+    if isinstance(dist, FromPosterior):
+        values, index = np.unique(dist.posterior.column(dist.path), return_inverse=True)
+        merged = np.bincount(index, weights=np.asarray(dist.posterior.weights, float))
+        return stats.rv_discrete(values=(values, merged / merged.sum()))
     raise TypeError(f"no SciPy form for a {type(dist).__name__} distribution")
 
 

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.outcomes import MONTH_DAYS
-from sim.explore.inputs import as_scipy
+from sim.explore.inputs import as_scipy, input_of
 from sim.montecarlo.preflight import RunRefused
 from sim.scenario.sampling import uncertain_parameters, value_at
 
@@ -237,7 +237,7 @@ def lever(scenario: Any, path: str, spec: Any) -> Lever:
                 f"{path}=prior: expected the path of a parameter written as a distribution in "
                 f"{scenario.name}, found {_found(scenario, path)}"
             )
-        return Lever(path, distribution=as_scipy(dist), start=start)
+        return Lever(path, distribution=as_scipy(input_of(scenario, path, dist)), start=start)
     if not isinstance(spec, str) and hasattr(spec, "ppf") and hasattr(spec, "support"):
         return Lever(path, distribution=spec, start=start)
     if isinstance(spec, str):

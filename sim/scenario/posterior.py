@@ -296,6 +296,16 @@ class FromPosterior:
     def __repr__(self) -> str:
         return f"FromPosterior({self.posterior.path!r}, {self.path!r})"
 
+    def __str__(self) -> str:
+        """As a scenario's display shows it, e.g.
+        ``posterior(model2.json, 200 particles): 5-95% 1.38 to 2.17``."""
+        from sim.scenario.distributions import brief
+
+        low, high = self.ppf(np.array([0.05, 0.95]))
+        name = os.path.basename(os.fspath(self.posterior.path))
+        count = len(self.posterior.weights)
+        return f"posterior({name}, {count:,} particles): 5-95% {brief(float(low))} to {brief(float(high))}"
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, FromPosterior) and other.posterior == self.posterior and other.path == self.path

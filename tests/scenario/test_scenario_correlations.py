@@ -50,11 +50,11 @@ def with_correlations(text: str) -> object:
 def test_correlated_draws_have_the_stated_rank_correlation_and_keep_their_own_distributions():
     rho = 0.6
     scenario = with_correlations(
-        "correlations:\n  - {between: [isis.strength, militia.branching_ratio], rho: 0.6}\n"
+        "correlations:\n  - {between: [isis.strength, militia.troop_elasticity], rho: 0.6}\n"
     )
     n = 20_000
     draws = draw_parameters(scenario, n, 11)
-    spearman = stats.spearmanr(draws["isis.strength"], draws["militia.branching_ratio"])[0]
+    spearman = stats.spearmanr(draws["isis.strength"], draws["militia.troop_elasticity"])[0]
     expected = 6 / math.pi * math.asin(rho / 2)  # Spearman's rho of a Gaussian copula
     assert spearman == pytest.approx(expected, abs=4 / math.sqrt(n))
     # The marginal of each is still its own distribution.
@@ -73,12 +73,12 @@ def test_a_parameter_outside_any_correlation_keeps_its_draws_when_others_are_cor
     plain = draw_parameters(with_correlations(""), 500, 2)
     tied = draw_parameters(
         with_correlations(
-            "correlations:\n  - {between: [isis.strength, militia.branching_ratio], rho: -0.5}\n"
+            "correlations:\n  - {between: [isis.strength, militia.troop_elasticity], rho: -0.5}\n"
         ),
         500,
         2,
     )
-    untouched = set(plain) - {"isis.strength", "militia.branching_ratio"}
+    untouched = set(plain) - {"isis.strength", "militia.troop_elasticity"}
     assert untouched and all(np.array_equal(plain[p], tied[p]) for p in untouched)
 
 
@@ -101,11 +101,11 @@ def test_the_shipped_baseline_draws_at_least_twenty_parameters_with_its_correlat
             "expected the path of a numeric",
         ),
         ("  - {between: [isis.strength, isis.strength], rho: 0.3}\n", "two different paths"),
-        ("  - {between: [isis.strength, militia.branching_ratio], rho: 1.5}\n", "expected a value <= 0.95"),
+        ("  - {between: [isis.strength, militia.troop_elasticity], rho: 1.5}\n", "expected a value <= 0.95"),
         (
-            "  - {between: [isis.strength, militia.branching_ratio], rho: 0.9}\n"
-            "  - {between: [militia.branching_ratio, isis.growth_per_day], rho: 0.9}\n"
-            "  - {between: [isis.strength, isis.growth_per_day], rho: -0.9}\n",
+            "  - {between: [isis.strength, militia.troop_elasticity], rho: 0.9}\n"
+            "  - {between: [militia.troop_elasticity, isis.sanctuary_growth], rho: 0.9}\n"
+            "  - {between: [isis.strength, isis.sanctuary_growth], rho: -0.9}\n",
             "not positive definite",
         ),
     ],

@@ -51,7 +51,9 @@ def test_a_scenario_shows_bases_forces_schedules_and_uncertain_inputs_as_tables(
     for key in scenario.forces:
         assert f"<td>{key}</td>" in page
     assert "reached 2025-09-26" in page  # us_al_asad: from 1 Oct 2024 over 360 days
-    assert "militia.attack_rate_per_day" in page and "lognormal(median 1.75" in page
+    assert "militia.troop_elasticity" in page and "uniform(low 0.2, high 0.8)" in page
+    # A parameter drawn from the fitted posterior says so, with its middle 90%.
+    assert "militia.attack_rate_per_day" in page and "posterior(model2.json, 200 particles): 5-95%" in page
 
 
 def test_a_scenario_display_escapes_what_the_file_says():
