@@ -319,7 +319,7 @@ def readable_summary(results: Results, outcomes: Sequence[str] | None = None) ->
             def cell(value: float) -> str:
                 return "-" if not np.isfinite(value) else f"{results.date_of(value):%Y-%m-%d}"
 
-            label, unit = name.removesuffix("_day") + " date", "date"
+            label, unit = name.removesuffix("_day").replace("_", " ") + " date", "date"
         else:
             shown = "probability" if kind == "binary" else unit
 
