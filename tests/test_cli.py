@@ -205,6 +205,7 @@ def test_two_files_with_the_same_name_exit_2(tmp_path, capsys):
     assert "distinct names" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_plots_are_saved_with_the_results(tmp_path):
     out = tmp_path / "out"
     path = write(tmp_path, "plotted")

@@ -377,6 +377,7 @@ def assert_valid(path, fmt: str) -> None:
         assert data.startswith(b"%PDF")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_save_all_writes_every_single_run_figure(results, tmp_path, fmt):
     paths = plots.save_all(results, tmp_path, fmt=fmt)
@@ -396,6 +397,7 @@ def test_save_all_writes_every_single_run_figure(results, tmp_path, fmt):
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == sorted(p.name for p in paths)
 
 
+@pytest.mark.slow
 def test_save_comparison_writes_the_comparison_figures(comparison, tmp_path):
     paths = plots.save_comparison(comparison, tmp_path)
     assert {"compare_outcomes", "compare_differences", "compare_collapse_risk", "compare_troops"} <= {
@@ -440,6 +442,7 @@ def tiny_scenario(name: str, exit_day: int):
 
 
 @needs_montecarlo
+@pytest.mark.slow
 def test_every_figure_renders_from_a_tiny_real_run(tmp_path):
     from sim.montecarlo import compare, run
 

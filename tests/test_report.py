@@ -25,6 +25,9 @@ import sim  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.report import report_html, write_report  # noqa: E402
 
+# Each test runs the Monte Carlo or a headless browser: out of the quick loop, in CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = (

@@ -13,6 +13,7 @@ import struct
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -267,6 +268,7 @@ def scheduled_troops(force, days: int) -> np.ndarray:
     return np.array([level(day) for day in range(days + 1)])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(scenarios(calendar_only=True, with_rules=False), st.integers(0, 2**32))
 def test_troops_follow_the_calendar_schedule_exactly_when_no_rule_fires(scenario, seed):
@@ -279,6 +281,7 @@ def test_troops_follow_the_calendar_schedule_exactly_when_no_rule_fires(scenario
     np.testing.assert_allclose(result.series_of("troops"), total, rtol=1e-12, atol=1e-8)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**32))
 def test_state_stays_in_range_and_counters_never_decrease(scenario, seed):
@@ -298,6 +301,7 @@ def test_state_stays_in_range_and_counters_never_decrease(scenario, seed):
     assert np.all(np.isfinite(result.series))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(scenarios(), st.integers(0, 2**32))
 def test_event_log_outcomes_and_series_agree(scenario, seed):
