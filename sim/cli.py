@@ -180,6 +180,7 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from sim import __version__
+    from sim.commands.arguments import count, positive_int, seed, trials
 
     parser = argparse.ArgumentParser(
         prog="python -m sim",
@@ -196,9 +197,9 @@ def _parser() -> argparse.ArgumentParser:
         "With several files, run them with the same seed and compare them against the first.",
     )
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
-    run.add_argument("--trials", type=_trials, help="trials per scenario (default: the scenario's)")
-    run.add_argument("--seed", type=_seed, help="seed of the run (default: the scenario's)")
-    run.add_argument("--jobs", type=_positive_int, help="worker processes (default: all cores)")
+    run.add_argument("--trials", type=trials, help="trials per scenario (default: the scenario's)")
+    run.add_argument("--seed", type=seed, help="seed of the run (default: the scenario's)")
+    run.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
     run.add_argument("--out", metavar="FOLDER", help="results folder (default: outputs.folder/<name>)")
     run.add_argument(
         "--set",
@@ -224,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)")
     run.add_argument(
         "--max-failures",
-        type=_count,
+        type=count,
         default=10,
         metavar="N",
         help="failed trials tolerated (recorded and left out) before the run stops (default: 10)",
@@ -243,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
         help="outcome that --precision applies to (repeatable; default collapse_within_24m)",
     )
     run.add_argument(
-        "--max-trials", type=_trials, default=20_000, help="cap with --precision (default 20,000)"
+        "--max-trials", type=trials, default=20_000, help="cap with --precision (default 20,000)"
     )
     run.add_argument(
         "--fresh",
@@ -284,7 +285,7 @@ def _parser() -> argparse.ArgumentParser:
         "seed and drawn parameters, and print its outcomes; an error shows its full traceback.",
     )
     trial.add_argument("folder", metavar="RESULTS_FOLDER")
-    trial.add_argument("index", type=_count, metavar="INDEX")
+    trial.add_argument("index", type=count, metavar="INDEX")
 
     backtest = commands.add_parser(
         "backtest",
@@ -298,8 +299,8 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument(
         "--only", action="append", metavar="REPLAY", help="run only this replay (repeatable)"
     )
-    backtest.add_argument("--trials", type=_trials, help="trials per replay (default: each replay's)")
-    backtest.add_argument("--jobs", type=_positive_int, help="worker processes (default: all cores)")
+    backtest.add_argument("--trials", type=trials, help="trials per replay (default: each replay's)")
+    backtest.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
     backtest.add_argument(
         "--set",
         dest="overrides",
@@ -329,12 +330,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="posterior file to write (default: data/posteriors/model2.json)",
     )
-    calibrate.add_argument("--population", type=_positive_int, default=200, help="particles (default: 200)")
+    calibrate.add_argument("--population", type=positive_int, default=200, help="particles (default: 200)")
     calibrate.add_argument(
-        "--generations", type=_positive_int, default=6, help="ABC-SMC generations (default: 6)"
+        "--generations", type=positive_int, default=6, help="ABC-SMC generations (default: 6)"
     )
-    calibrate.add_argument("--seed", type=_seed, default=20240125, help="seed of the fit (default: 20240125)")
-    calibrate.add_argument("--jobs", type=_positive_int, help="worker processes (default: all cores)")
+    calibrate.add_argument("--seed", type=seed, default=20240125, help="seed of the fit (default: 20240125)")
+    calibrate.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
     calibrate.add_argument(
         "--only", action="append", metavar="REPLAY", help="fit on this replay only (repeatable)"
     )
@@ -400,45 +401,6 @@ def _parser() -> argparse.ArgumentParser:
     explore.register(commands)
     search.register(commands)
     return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
-    return value
-
-
-def _trials(text: str) -> int:
-    from sim.scenario.schema import MAX_TRIALS
-
-    value = _positive_int(text)
-    if value > MAX_TRIALS:
-        raise argparse.ArgumentTypeError(f"expected at most {MAX_TRIALS:,} trials, found {value:,}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a seed between 0 and 2**63 - 1, found {value}")
-    return value
 
 
 # ------------------------------------------------------------------------ commands

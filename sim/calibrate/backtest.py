@@ -168,9 +168,8 @@ def misses_per_trial(columns: Sequence[np.ndarray]) -> np.ndarray:
         high_rank = (100.0 - tail) / 100.0 * (m - 2)
         outside = np.empty(m, dtype=bool)
         for k, (value, where) in enumerate(zip(values.tolist(), position.tolist(), strict=True)):
-            others = np.delete(sample, where)
-            low = _at_rank(others, low_rank)
-            high = _at_rank(others, high_rank)
+            low = _at_rank_without(sample, where, low_rank)
+            high = _at_rank_without(sample, where, high_rank)
             outside[k] = value < low or value > high
         misses[seen] += outside
     return misses
@@ -187,11 +186,16 @@ def _measured(columns: Sequence[np.ndarray]):
             yield seen, values, np.sort(values)
 
 
-def _at_rank(sorted_values: np.ndarray, rank: float) -> float:
-    """Linear interpolation at a fractional 0-based rank (NumPy's default percentile)."""
+def _at_rank_without(sorted_values: np.ndarray, removed: int, rank: float) -> float:
+    """Linear interpolation at a fractional 0-based rank (NumPy's default percentile) of
+    the sorted values with the one at index ``removed`` left out (without copying them)."""
+
+    def at(i: int) -> float:
+        return float(sorted_values[i + (i >= removed)])
+
     below = math.floor(rank)
-    above = min(below + 1, len(sorted_values) - 1)
-    return float(sorted_values[below] + (rank - below) * (sorted_values[above] - sorted_values[below]))
+    above = min(below + 1, len(sorted_values) - 2)
+    return at(below) + (rank - below) * (at(above) - at(below))
 
 
 def tail_surprise(p: float, trials: int) -> float:

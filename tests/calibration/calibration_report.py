@@ -296,26 +296,23 @@ def posterior_table() -> str:
     """What the fit moved: each fitted parameter's prior and its posterior in the shipped file."""
     import json
 
-    from sim.calibrate.fit import build_problem
+    from sim.calibrate.fit import build_problem, shrinkage
 
     document = json.loads((ROOT / "data" / "posteriors" / "model2.json").read_text())
     problem = build_problem(only=document["parameters"])
-    priors = dict(zip(problem.paths, problem.priors, strict=True))
     particles = np.array(document["particles"])
+    columns = [document["parameters"].index(path) for path in problem.paths]
     weights = np.array(document["weights"]) / np.sum(document["weights"])
+    rows = {row["parameter"]: row for row in shrinkage(problem, particles[:, columns], weights)}
     lines = [
         "| parameter | prior 5% / 50% / 95% | posterior 5% / 50% / 95% | narrowed |",
         "|---|---|---|---|",
     ]
-    for k, path in enumerate(document["parameters"]):
-        prior = [float(v) for v in priors[path].ppf(np.array([0.05, 0.5, 0.95]))]
-        order = np.argsort(particles[:, k])
-        cumulative = (np.cumsum(weights[order]) - 0.5 * weights[order]) / weights.sum()
-        posterior = [float(np.interp(q, cumulative, particles[order, k])) for q in (0.05, 0.5, 0.95)]
-        narrowed = 1.0 - (posterior[2] - posterior[0]) / (prior[2] - prior[0])
+    for path in document["parameters"]:
+        row = rows[path]
         lines.append(
-            f"| `{path}` | {' / '.join(_number(v) for v in prior)} "
-            f"| {' / '.join(_number(v) for v in posterior)} | {100 * narrowed:.0f}% |"
+            f"| `{path}` | {' / '.join(_number(v) for v in row['prior'])} "
+            f"| {' / '.join(_number(v) for v in row['posterior'])} | {100 * row['narrowed']:.0f}% |"
         )
     return "\n".join(lines)
 
