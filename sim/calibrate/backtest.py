@@ -153,9 +153,12 @@ def score(check: Check, values: np.ndarray) -> FactScore:
 
 
 def misses_per_trial(columns: Sequence[np.ndarray]) -> np.ndarray:
-    """For each trial taken as the record: how many of the facts (columns, one value per
-    trial, ``nan`` where not measured) it falls outside the central 90% interval of the
-    *other* trials. Leaving the trial out keeps its own value from widening its band."""
+    """Count, for each trial taken as the record, the facts it misses.
+
+    A miss is a fact (a column: one value per trial, ``nan`` where not measured) outside
+    the central 90% interval of the *other* trials. Leaving the trial out keeps its own
+    value from widening its band.
+    """
     n = len(columns[0]) if columns else 0
     misses = np.zeros(n, dtype=np.int64)
     tail = (100.0 - BAND) / 2.0
@@ -176,8 +179,10 @@ def misses_per_trial(columns: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _measured(columns: Sequence[np.ndarray]):
-    """Per fact (column) measured in at least three trials: the trials that measured it
-    (indices), their values, and the values sorted."""
+    """Yield each fact (column) measured in at least three trials.
+
+    For each: the trials that measured it (indices), their values, and the values sorted.
+    """
     for column in columns:
         column = np.asarray(column, dtype=float)
         seen = np.flatnonzero(~np.isnan(column))
@@ -187,8 +192,11 @@ def _measured(columns: Sequence[np.ndarray]):
 
 
 def _at_rank_without(sorted_values: np.ndarray, removed: int, rank: float) -> float:
-    """Linear interpolation at a fractional 0-based rank (NumPy's default percentile) of
-    the sorted values with the one at index ``removed`` left out (without copying them)."""
+    """Interpolate at a fractional 0-based rank with one value left out.
+
+    Linear, as NumPy's default percentile, over the sorted values without the one at
+    index ``removed`` (and without copying them).
+    """
 
     def at(i: int) -> float:
         return float(sorted_values[i + (i >= removed)])
@@ -199,9 +207,11 @@ def _at_rank_without(sorted_values: np.ndarray, removed: int, rank: float) -> fl
 
 
 def tail_surprise(p: float, trials: int) -> float:
-    """``-log`` of the two-sided tail probability ``2 min(p, 1 - p)`` of a PIT ``p``,
-    floored at ``1 / (trials + 1)`` (no sample of that size can say less); a fact no trial
-    measured (``nan``) counts as the most surprising."""
+    """Surprise of a PIT ``p``: ``-log`` of its two-sided tail probability ``2 min(p, 1 - p)``.
+
+    Floored at ``1 / (trials + 1)`` (no sample of that size can say less); a fact no trial
+    measured (``nan``) counts as the most surprising.
+    """
     floor = 1.0 / (trials + 1)
     if math.isnan(p):
         return -math.log(floor)
@@ -209,9 +219,11 @@ def tail_surprise(p: float, trials: int) -> float:
 
 
 def surprise_per_trial(columns: Sequence[np.ndarray], worst: bool = False) -> np.ndarray:
-    """For each trial taken as the record: its surprise ``T`` over the facts (columns),
-    each fact's PIT taken against the *other* trials (ties half); unmeasured facts add 0.
-    With ``worst``, the largest single fact's surprise instead of the sum."""
+    """Surprise ``T`` over the facts (columns) of each trial taken as the record.
+
+    Each fact's PIT is taken against the *other* trials (ties half); unmeasured facts add
+    0. With ``worst``, the largest single fact's surprise instead of the sum.
+    """
     n = len(columns[0]) if columns else 0
     total = np.zeros(n)
     for rows, mine, sample in _measured(columns):
@@ -231,9 +243,11 @@ def surprise_per_trial(columns: Sequence[np.ndarray], worst: bool = False) -> np
 def sum_tail(
     per_replay: Sequence[np.ndarray], observed: float, draws: int = 100_000, combine=np.add
 ) -> float:
-    """The probability that the sum (or, with ``combine=np.maximum``, the largest) of one
-    independent draw from each replay's array reaches ``observed`` (exact for one replay;
-    by a fixed-seed Monte Carlo of ``draws`` combinations for several)."""
+    """Probability that one draw from each replay's array adds up to at least ``observed``.
+
+    With ``combine=np.maximum``, the largest of the draws instead of their sum. Exact for
+    one replay; by a fixed-seed Monte Carlo of ``draws`` combinations for several.
+    """
     arrays = [np.asarray(a, dtype=float) for a in per_replay if len(a)]
     if not arrays:
         return 1.0
@@ -247,8 +261,10 @@ def sum_tail(
 
 
 def null_distribution(per_replay: Iterable[np.ndarray]) -> np.ndarray:
-    """The model's distribution of the total miss count, ``P(K = k)`` for ``k = 0, 1 ...``:
-    the convolution of each replay's distribution (independent runs)."""
+    """The model's distribution of the total miss count, ``P(K = k)`` for ``k = 0, 1 ...``.
+
+    It is the convolution of each replay's distribution (the runs are independent).
+    """
     total = np.array([1.0])
     for misses in per_replay:
         if len(misses) == 0:

@@ -38,8 +38,10 @@ METHOD_NAMES = {
 
 
 def number(value: float) -> str:
-    """A value with four significant digits, written so that YAML reads it as a number
-    (``1.0e+05``, never ``1e+05``, which YAML 1.1 reads as text)."""
+    """A value with four significant digits, written so that YAML reads it as a number.
+
+    ``1.0e+05``, never ``1e+05``, which YAML 1.1 reads as text.
+    """
     if not math.isfinite(value):
         return "inf" if value > 0 else "nan"
     text = f"{value:.4g}"

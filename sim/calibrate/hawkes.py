@@ -358,11 +358,13 @@ def _profile(
 
 
 def _crossing(excess, inside: float, f_inside: float, outside: float, f_outside: float) -> float:
-    """Where ``excess`` crosses 0 between ``inside`` (``f_inside <= 0``) and ``outside``
-    (``f_outside > 0``): false position with the Illinois step, keeping the bracket, to
-    within 0.005 of the crossing in ``excess`` (against a threshold of 3.84) or
-    :data:`_CROSSING_STEPS` evaluations. The last point evaluated is returned, so that
-    the caller's record of the inner minimum belongs to it."""
+    """Find where ``excess`` crosses 0 between ``inside`` and ``outside``.
+
+    ``f_inside <= 0`` and ``f_outside > 0``. False position with the Illinois step,
+    keeping the bracket, to within 0.005 of the crossing in ``excess`` (against a
+    threshold of 3.84) or :data:`_CROSSING_STEPS` evaluations. The last point evaluated
+    is returned, so that the caller's record of the inner minimum belongs to it.
+    """
     point, last_side = inside, 0
     for _ in range(_CROSSING_STEPS):
         point = outside - f_outside * (outside - inside) / (f_outside - f_inside)

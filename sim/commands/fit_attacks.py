@@ -156,8 +156,11 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _write(out: Path, text: str, check: bool) -> None:
-    """Write ``text`` to ``out`` in one step (a temporary sibling renamed over it); with
-    ``check``, load the written scenario first and keep nothing if it does not validate."""
+    """Write ``text`` to ``out`` in one step (a temporary sibling renamed over it).
+
+    With ``check``, load the written scenario first and keep nothing if it does not
+    validate.
+    """
     from sim.scenario.loader import load_scenario
 
     temporary = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix}")

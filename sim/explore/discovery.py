@@ -36,8 +36,11 @@ PARAM_PREFIX = "param:"
 
 
 def cases(exploration: Exploration, condition: str, per: str = "point") -> tuple[pd.DataFrame, np.ndarray]:
-    """The inputs (a DataFrame, dates as day numbers from the start) and the bad flags of
-    each case: ``per="point"`` (the condition on each point's mean) or ``"trial"``."""
+    """The inputs of each case and whether it is bad.
+
+    Inputs as a DataFrame (dates as day numbers from the start); bad per ``per="point"``
+    (the condition on each point's mean) or ``"trial"``.
+    """
     goal = parse_goal(condition)
     inputs = exploration.inputs()
     if per == "point":
@@ -81,8 +84,10 @@ class PrimResult:
     totals: dict[str, float] = field(default_factory=dict)
 
     def box(self, step: int | None = None) -> pd.DataFrame:
-        """The limits of the box at ``step`` (default: the chosen one), restricted inputs
-        first, with ``restricted`` telling which inputs the box limits."""
+        """The limits of the box at ``step`` (default: the chosen one), restricted inputs first.
+
+        Column ``restricted`` tells which inputs the box limits.
+        """
         step = self.chosen if step is None else step
         limits = self.limits[step].copy()
         first = self.limits[0]
@@ -180,8 +185,10 @@ def prim(
 
 
 def _peel(column: np.ndarray, alpha: float, end: str) -> tuple[float, np.ndarray | None]:
-    """Which cases stay when the ``alpha`` share at one end of ``column`` is peeled off
-    (at least the cases at the extreme value, for inputs with few distinct values)."""
+    """Which cases stay when the ``alpha`` share at one end of ``column`` is peeled off.
+
+    At least the cases at the extreme value go, for inputs with few distinct values.
+    """
     if end == "low":
         cut = np.quantile(column, alpha, method="lower")
         keep = column > cut
@@ -195,8 +202,11 @@ def _peel(column: np.ndarray, alpha: float, end: str) -> tuple[float, np.ndarray
 
 @dataclass
 class CartResult:
-    """A classification tree of the bad cases: the fitted tree, its rules as text, and
-    its leaves with ``coverage``, ``density``, ``n`` and the conditions that lead there."""
+    """A classification tree of the bad cases.
+
+    Returns the fitted tree, its rules as text, and its leaves with ``coverage``,
+    ``density``, ``n`` and the conditions that lead there.
+    """
 
     tree: Any
     rules: str
@@ -204,8 +214,10 @@ class CartResult:
 
 
 def cart(inputs: pd.DataFrame, bad: np.ndarray, max_depth: int = 3, min_leaf: float = 0.05) -> CartResult:
-    """A scikit-learn classification tree of ``bad`` on ``inputs``; leaves hold at least
-    ``min_leaf`` of the cases. Deterministic (``random_state=0``)."""
+    """A scikit-learn classification tree of ``bad`` on ``inputs``.
+
+    Leaves hold at least ``min_leaf`` of the cases. Deterministic (``random_state=0``).
+    """
     tree_module = needs("sklearn.tree", "a CART tree")
     DecisionTreeClassifier, export_text = tree_module.DecisionTreeClassifier, tree_module.export_text
     x = inputs.to_numpy(float)

@@ -613,8 +613,10 @@ def evaluate(
 
 
 def save_exploration(exploration: Exploration, folder: str | os.PathLike[str]) -> Path:
-    """Write ``points.parquet``, ``trials.parquet`` (if kept), ``bands.npz``, ``design.npz``
-    and ``exploration.json`` (scenario, levers, seed, failures, timings) to ``folder``.
+    """Write the exploration to ``folder``.
+
+    Files: ``points.parquet``, ``trials.parquet`` (if kept), ``bands.npz``, ``design.npz``
+    and ``exploration.json`` (scenario, levers, seed, failures, timings).
 
     The files go to a temporary sibling that replaces ``folder`` only when complete; an
     existing ``folder`` is replaced only if it is an earlier experiment (or empty).

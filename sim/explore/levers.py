@@ -114,8 +114,11 @@ class Lever:
         return (self.low, self.high)
 
     def grid(self, points: int) -> np.ndarray:
-        """The lever's values on a full-factorial grid: its list, its steps, or ``points``
-        even steps from low to high (quantiles at even probabilities for a distribution)."""
+        """The lever's values on a full-factorial grid.
+
+        Its list, its steps, or ``points`` even steps from low to high (quantiles at even
+        probabilities for a distribution).
+        """
         if self.values:
             return np.asarray(self.values, float)
         if self.distribution is not None:
@@ -195,9 +198,12 @@ class Lever:
 
 
 def make_levers(scenario: Any, vary: Any) -> list[Lever]:
-    """Levers from what a user gives: ``{"path": (low, high)}``, ``{"path": [a, b, c]}``,
-    ``{"path": "prior"}``, strings ``"PATH=LOW..HIGH[/STEP]"``, ``"PATH=a,b,c"``,
-    ``"PATH=prior"``, or :class:`Lever` objects."""
+    """Levers from what a user gives.
+
+    ``{"path": (low, high)}``, ``{"path": [a, b, c]}``, ``{"path": "prior"}``, strings
+    ``"PATH=LOW..HIGH[/STEP]"``, ``"PATH=a,b,c"``, ``"PATH=prior"``, or :class:`Lever`
+    objects.
+    """
     if isinstance(vary, (str, Lever)):
         vary = [vary]
     if isinstance(vary, Mapping):

@@ -19,9 +19,12 @@ from sim.explore.levers import ExploreError
 
 
 def pareto(exploration: Exploration, objectives: Mapping[str, str]) -> pd.DataFrame:
-    """The non-dominated points for ``objectives`` (``{"exit_start": "min",
-    "collapse_within_24m": "min", "killed": "min"}``), with the objectives' columns and the
-    outcomes' intervals, ordered by the first objective."""
+    """The non-dominated points for ``objectives``, ordered by the first objective.
+
+    ``objectives`` maps outcomes to a direction, e.g. ``{"exit_start": "min",
+    "collapse_within_24m": "min", "killed": "min"}``; the table has the objectives'
+    columns and the outcomes' intervals.
+    """
     if not objectives:
         raise ExploreError("pareto: expected at least one objective")
     inputs = exploration.inputs()

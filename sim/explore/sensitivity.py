@@ -79,10 +79,12 @@ def sobol(exploration: Exploration, outcome: str, resamples: int = RESAMPLES, se
 
 
 def morris(exploration: Exploration, outcome: str, resamples: int = RESAMPLES, seed: int = 0) -> pd.DataFrame:
-    """Morris screening of ``outcome``: per lever ``mu``, ``mu_star`` (mean absolute
-    elementary effect, in outcome units per the lever's whole range), ``mu_star_low``,
-    ``mu_star_high`` (bootstrap 95% interval) and ``sigma`` (spread of the effects:
-    interactions or curvature)."""
+    """Morris screening of ``outcome``, one row per lever.
+
+    Columns ``mu``, ``mu_star`` (mean absolute elementary effect, in outcome units per the
+    lever's whole range), ``mu_star_low``, ``mu_star_high`` (bootstrap 95% interval) and
+    ``sigma`` (spread of the effects: interactions or curvature).
+    """
     from sim.explore.designs import MORRIS_LEVELS
 
     salib_morris = needs("SALib.analyze.morris", "Morris screening")

@@ -75,8 +75,10 @@ def chunk_size(trials: int, workers: int) -> int:
 
 
 def plan_chunks(trials: int | np.ndarray, size: int) -> list[Chunk]:
-    """``(start, stop)`` of chunks of at most ``size`` consecutive trials covering
-    ``range(trials)``, or the given trial indexes (sorted, each once)."""
+    """``(start, stop)`` of chunks of at most ``size`` consecutive trials.
+
+    They cover ``range(trials)``, or the given trial indexes (sorted, each once).
+    """
     indexes = np.arange(trials) if isinstance(trials, (int, np.integer)) else np.asarray(trials)
     chunks: list[Chunk] = []
     if not len(indexes):
@@ -201,8 +203,10 @@ def _pool_round(
 
 
 def _after_break(undelivered: list[Chunk], progress: Any) -> tuple[list[Chunk], list[int]]:
-    """Split the chunks a broken pool did not deliver into trials that were running
-    (suspects) and the rest (to run again as they were)."""
+    """Split the chunks a broken pool did not deliver.
+
+    Into trials that were running (suspects) and the rest (to run again as they were).
+    """
     left: list[Chunk] = []
     suspects: list[int] = []
     for start, stop in sorted(undelivered):
@@ -268,9 +272,12 @@ def _stop(pool: ProcessPoolExecutor, pending: set[Future]) -> None:
 
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while worker processes start, so that they inherit the ignoring: the
-    terminal sends SIGINT to the whole process group, and only this process should act on
-    it (Python leaves an ignored SIGINT ignored; workers would otherwise print tracebacks)."""
+    """Ignore Ctrl-C while worker processes start, so that they inherit the ignoring.
+
+    The terminal sends SIGINT to the whole process group, and only this process should
+    act on it (Python leaves an ignored SIGINT ignored; workers would otherwise print
+    tracebacks).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -282,8 +289,11 @@ def _sigint_ignored() -> Iterator[None]:
 
 
 def run_dask(job: Job, jobs: int | None, client: Any, deliver: Deliver, started: Callable[[], None]) -> dict:
-    """Run chunks on a Dask cluster: ``client`` (a ``Client`` or a scheduler address), or
-    a local cluster of ``jobs`` single-threaded worker processes made for this run."""
+    """Run chunks on a Dask cluster.
+
+    ``client`` (a ``Client`` or a scheduler address), or a local cluster of ``jobs``
+    single-threaded worker processes made for this run.
+    """
     try:
         import dask
         from distributed import Client, LocalCluster, as_completed

@@ -52,8 +52,9 @@ def grow(
     max_trials: int = DEFAULT_MAX_TRIALS,
     checkpoint: str | os.PathLike[str] | None = None,
 ) -> Results:
-    """Run batches until every outcome in ``outcomes`` is known to within ``precision``
-    (95% interval half-width), or ``max_trials`` trials ran.
+    """Run batches until every outcome in ``outcomes`` is known to within ``precision``.
+
+    ``precision`` is a 95% interval half-width; at most ``max_trials`` trials run.
 
     ``run_batch(size, skip, checkpoint)`` runs trials ``skip .. size - 1`` of the run as
     :class:`Results` (``sim.montecarlo.runner`` passes ``run_with``). ``first`` is the
@@ -104,8 +105,10 @@ def _next(results: Results) -> int:
 
 
 def merge(first: Results, later: Results) -> Results:
-    """One :class:`Results` of the trials of two runs of the same scenario and seed
-    (the later one ran the trials after the first's)."""
+    """One :class:`Results` of the trials of two runs of the same scenario and seed.
+
+    The later run ran the trials after the first's.
+    """
     trials = pd.concat([first.trials, later.trials])
     series = {
         name: np.concatenate([np.asarray(first.series(name)), np.asarray(later.series(name))])

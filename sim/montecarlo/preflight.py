@@ -181,8 +181,10 @@ def check_workload(scenario: Any, paths: tuple[str, ...], draws: np.ndarray) -> 
 
 
 def _isis_attacks(at: Any, days: float, breaks: np.ndarray) -> np.ndarray:
-    """Expected ISIS attacks at most, per trial: the most attacks a fighter makes in a day
-    (at the largest imbalance the engine allows) times the fighter-days at most.
+    """Expected ISIS attacks at most, per trial.
+
+    The most attacks a fighter makes in a day (at the largest imbalance the engine
+    allows) times the fighter-days at most.
 
     Strength follows ``dS/dt <= g S (1 - S / K) + I`` (attrition only lowers it), with ``g``
     at least the base growth and at most the base growth raised by full sanctuary and all
@@ -212,8 +214,11 @@ def _isis_attacks(at: Any, days: float, breaks: np.ndarray) -> np.ndarray:
 
 
 def _militia_attacks(scenario: Any, at: Any, days: float) -> np.ndarray:
-    """Expected militia attacks at most, per trial: the background rate at the highest
-    tension and the most troops the run can hold, with the follow-on attacks."""
+    """Expected militia attacks at most, per trial.
+
+    The background rate at the highest tension and the most troops the run can hold, with
+    the follow-on attacks.
+    """
     troops = 0.0
     for key, element in getattr(scenario, "forces", {}).items():
         levels = [at(f"forces.{key}.troops")]

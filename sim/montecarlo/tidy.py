@@ -29,9 +29,10 @@ PARAM_PREFIX = "param:"
 
 
 def identifier(name: str) -> str:
-    """A trials-table column as a Python identifier: the ``param:`` prefix dropped, each
-    ``.`` or ``:`` (which separate parts of a name) written ``__``, anything else that an
-    identifier cannot hold written ``_``.
+    """A trials-table column as a Python identifier.
+
+    The ``param:`` prefix is dropped, each ``.`` or ``:`` (which separate parts of a name)
+    written ``__``, anything else that an identifier cannot hold written ``_``.
 
     >>> identifier("param:isis.growth_per_day"), identifier("attacks_at:erbil")
     ('isis__growth_per_day', 'attacks_at__erbil')
@@ -45,8 +46,9 @@ def identifier(name: str) -> str:
 
 
 def day_to_date(start: pd.Timestamp, days: Any) -> Any:
-    """Day offsets from ``start`` as calendar dates (``NaT`` where a day is ``nan``),
-    rounded down to the day a fractional offset falls in.
+    """Day offsets from ``start`` as calendar dates (``NaT`` where a day is ``nan``).
+
+    A fractional offset is rounded down to the day it falls in.
 
     >>> day_to_date(pd.Timestamp("2024-01-25"), [0, 186, float("nan")])
     DatetimeIndex(['2024-01-25', '2024-07-29', 'NaT'], dtype='datetime64[ns]', freq=None)
@@ -70,8 +72,11 @@ def params_frame(results: Results) -> pd.DataFrame:
 
 
 def outcome_dtype(values: np.ndarray, kind: str) -> Any:
-    """``bool`` for a binary outcome (pandas' nullable ``boolean`` where some trials could
-    not tell), ``int64`` for a count, ``float64`` otherwise."""
+    """The dtype of an outcome's column.
+
+    ``bool`` for a binary outcome (pandas' nullable ``boolean`` where some trials could
+    not tell), ``int64`` for a count, ``float64`` otherwise.
+    """
     finite = np.isfinite(values)
     if kind == "binary" and np.isin(values[finite], (0.0, 1.0)).all():
         return bool if finite.all() else "boolean"
@@ -122,8 +127,9 @@ def _meaning(name: str) -> str:
 
 
 def series_frame(results: Results, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """Daily series in long form: columns ``trial``, ``date``, ``series`` (categorical)
-    and ``value`` (float32), one row per trial, day and series, in that nesting.
+    """Daily series in long form, one row per trial, day and series, in that nesting.
+
+    Columns ``trial``, ``date``, ``series`` (categorical) and ``value`` (float32).
 
     ``names`` picks series (default: all). A table of every series of a long run is
     large (rows = trials x days x series); pick the few you need.
@@ -202,9 +208,11 @@ def to_xarray(results: Results) -> Any:
 
 
 def comparison_to_xarray(comparison: Comparison) -> Any:
-    """Every run of a comparison in one ``xarray.Dataset`` with a ``scenario`` dimension
-    first (scenarios that cover different dates are aligned on the union, ``nan`` outside
-    a run's own dates)."""
+    """Every run of a comparison in one ``xarray.Dataset`` with a ``scenario`` dimension first.
+
+    Scenarios that cover different dates are aligned on the union, ``nan`` outside a
+    run's own dates.
+    """
     xr = _xarray()
     sets = [to_xarray(r) for r in comparison.results]
     combined = xr.concat(

@@ -264,8 +264,9 @@ def init_worker(
     progress: Any = None,
     lifeline: Any = None,
 ) -> None:
-    """Initializer of a worker process: keep the run's constants, leave signals to the parent,
-    and exit when the parent dies.
+    """Initializer of a worker process.
+
+    Keep the run's constants, leave signals to the parent, and exit when the parent dies.
 
     The terminal sends SIGINT to the whole process group; the parent alone decides
     what an interruption means (keep the finished trials, stop the workers). SIGTERM
