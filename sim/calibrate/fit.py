@@ -208,6 +208,7 @@ class TrialView:
         self.trials = pd.DataFrame([result.outcomes])
 
     def series(self, name: str) -> np.ndarray:
+        """The trial's daily series ``name``, as one row (the shape of a run's series)."""
         return self._result.series_of(name)[None, :]
 
 
@@ -238,6 +239,7 @@ class Model:
         self.failures = failures  # path of the ledger's failure records
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
+        """Simulate the particle whose scores are ``parameters``; a failed trial is recorded."""
         scores = np.array([parameters[f"z{i}"] for i in range(len(self.problem.paths))])
         values = self.problem.values(scores)
         seed = int(np.random.randint(0, 2**62))  # seeded per task by SeededSampler

@@ -93,6 +93,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    """Run ``python -m sim explore``: the exploration, its tables and figures; the exit status."""
     from sim.explore import explore
     from sim.montecarlo.store import slug
     from sim.scenario.loader import load_scenario, parse_assignments

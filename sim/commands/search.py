@@ -66,6 +66,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    """Run ``python -m sim search``: the smallest (or largest) value of a lever that meets the goals; the exit status."""
     from sim.explore import search
     from sim.explore.goals import parse_goal
     from sim.scenario.loader import load_scenario, parse_assignments

@@ -133,11 +133,18 @@ def search(
             for instance ``"exit_start=2024-06-01..2026-12-01/1m"``; without a step or a
             list, ``points`` even steps.
         goal: one goal or several, e.g. ``"collapse_within_24m <= 0.05"`` (fractions).
-        trials: trials of a probe's first batch; ``max_trials``: the most a probe runs.
+        trials: trials of a probe's first batch.
+        max_trials: the most trials a probe runs.
         confidence: one-sided confidence of each decision (0.5 to 1).
+        points: even steps over the lever's range when it has no step or list.
         prefer: ``"low"``: the smallest value meeting the goals, assuming they stay met
             at larger values; ``"high"``: the largest, assuming they stay met below it.
-        seed, jobs, backend, client, max_failures: as for :func:`sim.run`.
+        seed: as for :func:`sim.run`.
+        jobs: as for :func:`sim.run`.
+        backend: as for :func:`sim.run`.
+        client: as for :func:`sim.run`.
+        max_failures: as for :func:`sim.run`, per probe.
+        progress: a progress bar over each probe's trials on stderr.
         simulate: a stand-in for the engine's trial (tests).
     """
     from sim.montecarlo.runner import _scenario

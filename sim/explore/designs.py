@@ -54,6 +54,7 @@ class Design:
 
     @property
     def points(self) -> int:
+        """Number of points in the design."""
         return len(self.values)
 
     def table(self) -> pd.DataFrame:

@@ -111,10 +111,12 @@ class Exploration:
 
     @property
     def lever_names(self) -> list[str]:
+        """The levers' names, in the design's order."""
         return [lv.name for lv in self.levers]
 
     @property
     def outcome_names(self) -> list[str]:
+        """The outcomes measured at each point (columns of ``points`` that are not levers)."""
         levers = {*self.lever_names, "trials"}
         return [c for c in self.points.columns if c not in levers and not _is_stat_column(c)]
 
@@ -189,11 +191,16 @@ def explore(
         points: the design's size (values per lever on a grid, samples otherwise).
         trials: trials per point (default 200; the first batch with ``precision``).
         seed: the seed of every point (default the scenario's): common random numbers.
-        jobs, backend, client, max_failures: as for :func:`sim.run` (per point).
+        jobs: as for :func:`sim.run`.
+        backend: as for :func:`sim.run`.
+        client: as for :func:`sim.run`.
+        max_failures: as for :func:`sim.run`, per point.
         checkpoint: a folder that keeps every finished point; the same call resumes from it.
         precision: add trials to each point in batches until the 95% interval of every
             outcome in ``precision_outcomes`` has at most this half-width (or
             ``max_trials``); the points table says how many each needed.
+        precision_outcomes: the outcomes ``precision`` applies to.
+        max_trials: the most trials a point runs with ``precision``.
         keep_trials: keep every trial's outcomes in :attr:`Exploration.trials`.
         bands: daily series whose percentile bands are kept per point.
         progress: a progress bar over the experiment's trials on stderr.

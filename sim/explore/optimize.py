@@ -43,7 +43,13 @@ def optimize(
         objectives: ``{"exit_start": "min", "collapse_within_24m": "min", "killed": "min"}``:
             levers or outcomes, each to ``min``imise or ``max``imise (an outcome by its mean).
         evaluations: points the optimiser evaluates, each with ``trials`` trials.
+        trials: trials per point.
         seed: the seed of every point's trials (default the scenario's) and of the sampler.
+        jobs: as for :func:`sim.run`.
+        backend: as for :func:`sim.run`.
+        client: as for :func:`sim.run`.
+        max_failures: as for :func:`sim.run`, per point.
+        simulate: a stand-in for :func:`sim.engine.simulate_trial` (tests).
 
     Returns:
         An ``Exploration`` of the points evaluated, in the order run; pass it to

@@ -62,6 +62,7 @@ class Job:
 
     @property
     def trials(self) -> int:
+        """Number of trials in the run."""
         return len(self.draws)
 
 

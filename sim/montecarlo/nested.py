@@ -50,7 +50,8 @@ def nested(
         inner: trials per draw, with the parameters fixed at the draw.
         seed: the run's seed (default the scenario's); the inner trials of every draw use
             it too, so they share their chances.
-        jobs, progress: passed to :func:`sim.run` for each draw's trials.
+        jobs: passed to :func:`sim.run` for each draw's trials.
+        progress: passed to :func:`sim.run` for each draw's trials.
 
     Returns:
         A table with one row per draw (the drawn values, ``probability``, ``ci_low``,

@@ -74,7 +74,7 @@ def check_jobs(jobs: int, cores: int) -> None:
 
 
 def physical_memory() -> int | None:
-    """This machine's physical memory in bytes, or ``None`` where the system does not say."""
+    """The physical memory of this machine in bytes, or ``None`` where the system does not say."""
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):

@@ -106,6 +106,8 @@ def run(
             ``precision_outcomes`` has at most this half-width, or ``max_trials`` ran; the
             trials needed are in ``results.timings["precision"]`` (see
             :mod:`sim.montecarlo.precision`).
+        precision_outcomes: the outcomes ``precision`` applies to (binary or not).
+        max_trials: the most trials a run with ``precision`` may reach.
 
     Returns:
         The :class:`Results`. Ctrl-C (or SIGTERM, when the caller turns it into

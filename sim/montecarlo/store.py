@@ -61,9 +61,9 @@ INTERRUPTED_SUFFIX = ".interrupted"
 
 
 def slug(name: str) -> str:
-    """A scenario name as a folder name: letters, digits, ``_``, ``.``, ``-``; lower case.
+    r"""A scenario name as a folder name: letters, digits, ``_``, ``.``, ``-``; lower case.
 
-    >>> slug("Late / slow"), slug(".."), slug("\\x1b[31mred")
+    >>> slug("Late / slow"), slug(".."), slug("\x1b[31mred")
     ('late-slow', 'scenario', '31mred')
     """
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.").lower() or "scenario"
