@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.commands.arguments import count, positive_int, positive_number, seed
-from sim.explore.levers import ExploreError
 
 __all__ = ["count", "positive_int", "positive_number", "seed"]  # the argument types, for the commands
 
@@ -41,6 +40,9 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_backend(args: argparse.Namespace) -> None:
+    """Refuse ``--scheduler`` without Dask, and Dask when it is not installed."""
+    from sim.explore.levers import ExploreError
+
     if args.scheduler and args.backend != "dask":
         raise ExploreError("--scheduler: expected it with --backend dask, found --backend processes")
     if args.backend == "dask" and importlib.util.find_spec("distributed") is None:
@@ -52,6 +54,7 @@ def check_backend(args: argparse.Namespace) -> None:
 def check_outcomes(names: list[str]) -> None:
     """Refuse unknown outcome names before anything runs."""
     from sim.engine.outcomes import describe
+    from sim.explore.levers import ExploreError
 
     for name in names:
         try:

@@ -26,8 +26,7 @@ from sim.commands.common import (
     positive_number,
     sigterm_interrupts,
 )
-from sim.explore.designs import DESIGNS
-from sim.explore.levers import ExploreError
+from sim.explore.kinds import DESIGNS
 
 CHECKPOINT_SUFFIX = ".checkpoint"
 PRINTED_POINTS = 40  # more points: the first and last 20, and the whole table in points.csv
@@ -95,6 +94,7 @@ def register(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run ``python -m sim explore``: the exploration, its tables and figures; the exit status."""
     from sim.explore import explore
+    from sim.explore.levers import ExploreError
     from sim.montecarlo.store import slug
     from sim.scenario.loader import load_scenario, parse_assignments
 
@@ -158,6 +158,8 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _check_out(out: Path) -> None:
+    from sim.explore.levers import ExploreError
+
     if out.exists() and not out.is_dir():
         raise ExploreError(f"--out: expected a folder, found a file at {out}")
     if out.is_dir() and any(out.iterdir()) and not (out / "exploration.json").is_file():
@@ -235,7 +237,7 @@ def _figures(exploration: Any, outcomes: list[str], folder: Path, fmt: str) -> l
                 figure = plot_heatmap(exploration, outcome, levers[0], levers[1])
             else:
                 figure = plot_sweep(exploration, outcome, levers[0])
-        except (ExploreError, ValueError) as error:
+        except ValueError as error:  # an ExploreError too
             print(f"warning: no figure of {outcome}: {error}", file=sys.stderr)
             continue
         written.append(save_figure(figure, folder / f"{kind}-{outcome}.{fmt}"))

@@ -21,7 +21,6 @@ from sim.commands.common import (
     positive_int,
     sigterm_interrupts,
 )
-from sim.explore.levers import ExploreError
 
 EXIT_OK, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 130, 143
 
@@ -69,6 +68,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run ``python -m sim search``: the smallest (or largest) value of a lever that meets the goals; the exit status."""
     from sim.explore import search
     from sim.explore.goals import parse_goal
+    from sim.explore.levers import ExploreError
     from sim.scenario.loader import load_scenario, parse_assignments
 
     check_backend(args)

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.explore.kinds import DESIGNS
 from sim.explore.levers import ExploreError, Lever, needs
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
 MAX_POINTS = 100_000
 """Most design points an experiment may have."""
 
