@@ -20,9 +20,10 @@ processes and in ``python -m sim validate``, which need neither pandas nor matpl
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim._lazy import exports
 
 try:
     __version__ = version("sim")
@@ -82,15 +83,5 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
 
-def __getattr__(name: str) -> Any:
-    if name in ("plots", "explore"):  # packages (sim.explore is callable: it runs an experiment)
-        return importlib.import_module(f"sim.{name}")
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# sim.plots and sim.explore are exported as packages (sim.explore is callable: it runs an experiment)
+__getattr__, __dir__ = exports(__name__, _WHERE, globals(), subpackages=("plots", "explore"))

@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sim.montecarlo",),
     ("sim.engine",),
     ("sim.scenario",),
+    ("sim._lazy",),  # the packages' import-on-first-use hooks; imports nothing of ours
 )
 """Packages from the top of the chain to the bottom; packages not written yet hold their place."""
 

@@ -25,10 +25,11 @@ name ``sim.explore`` otherwise, since importing a submodule sets the attribute).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from sim._lazy import exports
 
 _WHERE = {
     "Design": "sim.explore.designs",
@@ -86,16 +87,7 @@ if TYPE_CHECKING:
     from sim.explore.sensitivity import morris, sobol
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.explore' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())
 
 
 class _CallablePackage(types.ModuleType):

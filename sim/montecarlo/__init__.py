@@ -24,8 +24,9 @@ Names are imported on first use, so that a worker that only needs
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim._lazy import exports
 
 _WHERE = {
     "Comparison": "sim.montecarlo.results",
@@ -61,13 +62,4 @@ if TYPE_CHECKING:
     from sim.montecarlo.worker import TrialError
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'sim.montecarlo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = exports(__name__, _WHERE, globals())
