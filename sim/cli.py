@@ -38,6 +38,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from sim.commands.common import UsageError, add_backend_options, check_backend
+
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 COMMANDS = (
     "run",
@@ -159,10 +161,6 @@ def _one_line(text: str) -> str:
     return printable(text)
 
 
-class UsageError(Exception):
-    """A user error found by the command line itself (for example an unwritable folder)."""
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an interruption so that a run stops as it does on Ctrl-C."""
 
@@ -198,17 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
     run.add_argument("--trials", type=trials, help="trials per scenario (default: the scenario's)")
-    run.add_argument("--seed", type=seed, help="seed of the run (default: the scenario's)")
-    run.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
     run.add_argument("--out", metavar="FOLDER", help="results folder (default: outputs.folder/<name>)")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override one value, e.g. --set militia.branching_ratio=0.5 (repeatable)",
-    )
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     run.add_argument("--no-plots", action="store_true", help="do not save figures")
     run.add_argument(
@@ -216,20 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     run.add_argument("--events", action="store_true", help="keep every trial's event log")
-    run.add_argument(
-        "--backend",
-        choices=("processes", "dask"),
-        default="processes",
-        help="where trials run: local processes, or a Dask cluster (needs the dask extra)",
-    )
-    run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)")
-    run.add_argument(
-        "--max-failures",
-        type=count,
-        default=10,
-        metavar="N",
-        help="failed trials tolerated (recorded and left out) before the run stops (default: 10)",
-    )
+    add_backend_options(run)
     run.add_argument(
         "--precision",
         type=float,
@@ -618,15 +593,7 @@ def _run(args: argparse.Namespace) -> int:
     from sim.montecarlo.store import folder_kind, slug
     from sim.scenario.loader import load_scenario, parse_assignments
 
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler: expected it with --backend dask, found --backend processes")
-    if args.backend == "dask":
-        import importlib.util
-
-        if importlib.util.find_spec("distributed") is None:
-            raise UsageError(
-                "--backend dask: Dask distributed is not installed (pip install 'dask[distributed]')"
-            )
+    check_backend(args)
     overrides = parse_assignments(args.overrides)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]
     names = [s.name for s in scenarios]

@@ -14,12 +14,24 @@ from sim.commands.arguments import count, positive_int, positive_number, seed
 __all__ = ["count", "positive_int", "positive_number", "seed"]  # the argument types, for the commands
 
 
-def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    """``--jobs``, ``--backend``, ``--scheduler``, ``--max-failures``, ``--seed``, ``--set``."""
-    parser.add_argument("--seed", type=seed, help="seed of every point (default: the scenario's)")
+class UsageError(Exception):
+    """A user error found by the command line itself (for example an unwritable folder)."""
+
+
+def add_backend_options(parser: argparse.ArgumentParser, per: str = "") -> None:
+    """``--seed``, ``--jobs``, ``--backend``, ``--scheduler``, ``--max-failures``, ``--set``.
+
+    ``per`` names what the seed and the failure limit apply to in a command that runs
+    many (``"point"``, ``"probe"``); empty for a plain run.
+    """
+    each = f" per {per}" if per else ""
+    parser.add_argument("--seed", type=seed, help=f"seed of the run{each} (default: the scenario's)")
     parser.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
     parser.add_argument(
-        "--backend", choices=("processes", "dask"), default="processes", help="where trials run"
+        "--backend",
+        choices=("processes", "dask"),
+        default="processes",
+        help="where trials run: local processes, or a Dask cluster (needs the dask extra)",
     )
     parser.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --backend dask)")
     parser.add_argument(
@@ -27,7 +39,7 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         type=count,
         default=10,
         metavar="N",
-        help="failed trials tolerated per point (default 10)",
+        help=f"failed trials tolerated{each} (recorded and left out) before the run stops (default: 10)",
     )
     parser.add_argument(
         "--set",
@@ -35,18 +47,16 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override one value of the scenario before exploring (repeatable)",
+        help="override one value, e.g. --set militia.branching_ratio=0.5 (repeatable)",
     )
 
 
 def check_backend(args: argparse.Namespace) -> None:
     """Refuse ``--scheduler`` without Dask, and Dask when it is not installed."""
-    from sim.explore.levers import ExploreError
-
     if args.scheduler and args.backend != "dask":
-        raise ExploreError("--scheduler: expected it with --backend dask, found --backend processes")
+        raise UsageError("--scheduler: expected it with --backend dask, found --backend processes")
     if args.backend == "dask" and importlib.util.find_spec("distributed") is None:
-        raise ExploreError(
+        raise UsageError(
             "--backend dask: Dask distributed is not installed (pip install 'dask[distributed]')"
         )
 
@@ -54,13 +64,12 @@ def check_backend(args: argparse.Namespace) -> None:
 def check_outcomes(names: list[str]) -> None:
     """Refuse unknown outcome names before anything runs."""
     from sim.engine.outcomes import describe
-    from sim.explore.levers import ExploreError
 
     for name in names:
         try:
             describe(name)
         except KeyError:
-            raise ExploreError(f"--outcome: unknown outcome {name!r}") from None
+            raise UsageError(f"--outcome: unknown outcome {name!r}") from None
 
 
 def percent_or_number(value: float, binary: bool) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.commands.common import (
+    UsageError,
     add_backend_options,
     check_backend,
     check_outcomes,
@@ -87,14 +88,13 @@ def register(commands: Any) -> None:
     parser.add_argument("--no-plots", action="store_true", help="do not save figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     parser.add_argument("--json", action="store_true", help="print the points table as JSON on stdout")
-    add_backend_options(parser)
+    add_backend_options(parser, per="point")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``python -m sim explore``: the exploration, its tables and figures; the exit status."""
     from sim.explore import explore
-    from sim.explore.levers import ExploreError
     from sim.montecarlo.store import slug
     from sim.scenario.loader import load_scenario, parse_assignments
 
@@ -107,7 +107,7 @@ def handle(args: argparse.Namespace) -> int:
     checkpoint = out.with_name(out.name + CHECKPOINT_SUFFIX)
     if args.fresh and checkpoint.exists():
         if not (checkpoint / "manifest.json").is_file():
-            raise ExploreError(
+            raise UsageError(
                 f"--fresh: expected {checkpoint} to be a checkpoint folder, found something else"
             )
         shutil.rmtree(checkpoint)
@@ -158,14 +158,11 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _check_out(out: Path) -> None:
-    from sim.explore.levers import ExploreError
 
     if out.exists() and not out.is_dir():
-        raise ExploreError(f"--out: expected a folder, found a file at {out}")
+        raise UsageError(f"--out: expected a folder, found a file at {out}")
     if out.is_dir() and any(out.iterdir()) and not (out / "exploration.json").is_file():
-        raise ExploreError(
-            f"--out: expected a new folder or an earlier experiment, found other files in {out}"
-        )
+        raise UsageError(f"--out: expected a new folder or an earlier experiment, found other files in {out}")
 
 
 def _report_failures(exploration: Any) -> None:
@@ -237,7 +234,7 @@ def _figures(exploration: Any, outcomes: list[str], folder: Path, fmt: str) -> l
                 figure = plot_heatmap(exploration, outcome, levers[0], levers[1])
             else:
                 figure = plot_sweep(exploration, outcome, levers[0])
-        except ValueError as error:  # an ExploreError too
+        except ValueError as error:  # an ExploreError is one
             print(f"warning: no figure of {outcome}: {error}", file=sys.stderr)
             continue
         written.append(save_figure(figure, folder / f"{kind}-{outcome}.{fmt}"))

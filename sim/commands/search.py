@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from sim.commands.common import (
+    UsageError,
     add_backend_options,
     check_backend,
     check_outcomes,
@@ -60,7 +61,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="print only the answer")
     parser.add_argument("--json", action="store_true", help="print the answer and probes as JSON")
-    add_backend_options(parser)
+    add_backend_options(parser, per="probe")
     parser.set_defaults(handler=handle)
 
 
@@ -68,16 +69,13 @@ def handle(args: argparse.Namespace) -> int:
     """Run ``python -m sim search``: the smallest (or largest) value of a lever that meets the goals; the exit status."""
     from sim.explore import search
     from sim.explore.goals import parse_goal
-    from sim.explore.levers import ExploreError
     from sim.scenario.loader import load_scenario, parse_assignments
 
     check_backend(args)
     goals = [parse_goal(g) for g in args.goal]
     check_outcomes([g.outcome for g in goals])
     if args.max_trials < args.trials:
-        raise ExploreError(
-            f"--max-trials: expected at least --trials ({args.trials}), found {args.max_trials}"
-        )
+        raise UsageError(f"--max-trials: expected at least --trials ({args.trials}), found {args.max_trials}")
     scenario = load_scenario(args.scenario, parse_assignments(args.overrides))
     received: set[int] = set()
     try:
