@@ -22,7 +22,7 @@ import sim.montecarlo.store as store
 from sim.cli import main
 from sim.engine import simulate_trial
 from sim.montecarlo import load_results, run
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 from sim.scenario.loader import load_scenario
 
 
@@ -222,7 +222,7 @@ class FailOn:
 
 def test_one_command_re_runs_a_failed_trial_alone(tmp_path, capsys):
     scenario = load_scenario(write(tmp_path))
-    results = run_with(scenario, 6, 5, 1, False, None, "processes", None, FailOn(4))
+    results = run_with(scenario, 6, 5, Execution(1, False, simulate=FailOn(4)))
     folder = results.save(tmp_path / "run")
     assert [f["index"] for f in load_results(folder).failures] == [4]
     assert main(["trial", str(folder), "4"]) == 0

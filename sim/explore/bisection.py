@@ -231,24 +231,14 @@ class _Prober:
 
     def meets(self, value: float) -> bool:
         from sim.montecarlo.precision import merge  # one run made of batches
-        from sim.montecarlo.runner import run_with
+        from sim.montecarlo.runner import Execution, run_with
 
         scenario = apply_levers(self.scenario, [self.lever], [value])
         size, results = self.trials, None
         while True:
-            batch = run_with(
-                scenario,
-                size,
-                self.seed,
-                self.options["jobs"],
-                self.progress,
-                0,
-                self.options["backend"],
-                self.options["client"],
-                self.simulate,
-                max_failures=self.options["max_failures"],
-                skip=0 if results is None else int(results.scenario.monte_carlo.trials),
-            )
+            how = Execution(progress=self.progress, keep_events=0, simulate=self.simulate, **self.options)
+            skip = 0 if results is None else int(results.scenario.monte_carlo.trials)
+            batch = run_with(scenario, size, self.seed, how, skip=skip)
             if batch.interrupted:
                 raise KeyboardInterrupt
             results = batch if results is None else merge(results, batch)

@@ -411,42 +411,28 @@ class _Runner:
             cluster.close()
 
     def _run_point(self, point: int, client: Any) -> Any:
-        from sim.montecarlo.runner import run_precisely, run_with
+        from sim.montecarlo.runner import Execution, run_precisely, run_with
 
         scenario = self.point_scenarios[point]
         own = None if self.ledger is None else self.ledger.folder / "points" / _unit(point)
         trials = self.settings["trials"]
         options = self.options
+        how = Execution(
+            options["jobs"], False, 0, options["backend"], client, options["max_failures"], self.simulate
+        )
         if self.settings["precision"] is not None:
+            precision, outcomes = self.settings["precision"], self.settings["precision_outcomes"]
             return run_precisely(
                 scenario,
-                self.settings["precision"],
-                self.settings["precision_outcomes"],
+                precision,
+                outcomes,
                 trials,
                 self.settings["max_trials"],
                 self.seed,
-                options["jobs"],
-                False,
-                0,
-                options["backend"],
-                client,
-                self.simulate,
+                how,
                 checkpoint=own,
-                max_failures=options["max_failures"],
             )
-        return run_with(
-            scenario,
-            trials,
-            self.seed,
-            options["jobs"],
-            False,
-            0,
-            options["backend"],
-            client,
-            self.simulate,
-            checkpoint=own,
-            max_failures=options["max_failures"],
-        )
+        return run_with(scenario, trials, self.seed, how, checkpoint=own)
 
     def _arrays(self, results: Any) -> dict[str, np.ndarray]:
         """What a point keeps: its trials' scalar columns and its series bands."""

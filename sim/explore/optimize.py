@@ -55,7 +55,7 @@ def optimize(
         An ``Exploration`` of the points evaluated, in the order run; pass it to
         :func:`sim.explore.pareto` with the same objectives for the front.
     """
-    from sim.montecarlo.runner import _scenario, run_with
+    from sim.montecarlo.runner import Execution, _scenario, run_with
 
     optuna = needs("optuna", "a multi-objective search")
     scenario = _scenario(scenario)
@@ -69,24 +69,14 @@ def optimize(
     if isinstance(evaluations, bool) or not isinstance(evaluations, int) or evaluations < 1:
         raise ExploreError(f"evaluations: expected a whole number >= 1, found {evaluations!r}")
     seed = scenario.monte_carlo.seed if seed is None else int(seed)
+    how = Execution(jobs, False, 0, backend, client, max_failures, simulate)
     rows: dict[int, dict[str, np.ndarray]] = {}
     values: list[list[float]] = []
     failures: list[dict[str, Any]] = []
 
     def objective(trial: Any) -> tuple[float, ...]:
         point = [_suggest(trial, lv) for lv in levers]
-        results = run_with(
-            apply_levers(scenario, levers, point),
-            trials,
-            seed,
-            jobs,
-            False,
-            0,
-            backend,
-            client,
-            simulate,
-            max_failures=max_failures,
-        )
+        results = run_with(apply_levers(scenario, levers, point), trials, seed, how)
         index = len(values)
         values.append(point)
         table = results.trials

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,25 @@ class TooManyFailures(TrialError):
 
 class _Stop(Exception):
     """Raised by the collector to stop the executors: too many failures."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a run's trials are carried out, as opposed to which trials they are.
+
+    None of it changes a finished trial's results (the determinism contract), only where
+    and how they are run and what is kept. The fields are the arguments of :func:`run`
+    of the same names, and ``simulate``, the trial function (``None`` is
+    :func:`sim.engine.simulate_trial`; tests pass stand-ins).
+    """
+
+    jobs: int | None = None
+    progress: bool | None = True
+    keep_events: bool | int | None = None
+    backend: str = "processes"
+    client: Any = None
+    max_failures: int = DEFAULT_MAX_FAILURES
+    simulate: Simulate | None = None
 
 
 def run(
@@ -122,34 +142,12 @@ def run(
         ValueError, TypeError: an argument is out of range or of the wrong type.
         OSError: the checkpoint cannot be written, or a Dask scheduler cannot be reached.
     """
+    how = Execution(jobs, progress, keep_events, backend, client, max_failures)
     if precision is not None:
         return run_precisely(
-            scenario,
-            precision,
-            precision_outcomes,
-            trials,
-            max_trials,
-            seed,
-            jobs,
-            progress,
-            keep_events,
-            backend,
-            client,
-            checkpoint=checkpoint,
-            max_failures=max_failures,
+            scenario, precision, precision_outcomes, trials, max_trials, seed, how, checkpoint=checkpoint
         )
-    return run_with(
-        scenario,
-        trials,
-        seed,
-        jobs,
-        progress,
-        keep_events,
-        backend,
-        client,
-        checkpoint=checkpoint,
-        max_failures=max_failures,
-    )
+    return run_with(scenario, trials, seed, how, checkpoint=checkpoint)
 
 
 def compare(
@@ -184,30 +182,18 @@ def compare(
     if isinstance(scenarios, (str, os.PathLike, Scenario)) or not len(scenarios):
         raise ValueError("compare needs a list of one or more scenarios (objects or file paths)")
     loaded = [_scenario(s) for s in scenarios]
+    how = Execution(jobs, progress, keep_events, backend, client, max_failures)
+    seed = loaded[0].monte_carlo.seed if seed is None else seed
     if precision is not None:
-        seed = loaded[0].monte_carlo.seed if seed is None else seed
-        options = (seed, jobs, progress, keep_events, backend, client)
         return _compare_precisely(
-            loaded, precision, precision_outcomes, trials, max_trials, options, checkpoint, max_failures
+            loaded, precision, precision_outcomes, trials, max_trials, seed, how, checkpoint
         )
     trials = loaded[0].monte_carlo.trials if trials is None else trials
-    seed = loaded[0].monte_carlo.seed if seed is None else seed
     done = []
     for position, scenario in enumerate(loaded, start=1):
         own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
         try:
-            results = run_with(
-                scenario,
-                trials,
-                seed,
-                jobs,
-                progress,
-                keep_events,
-                backend,
-                client,
-                checkpoint=own,
-                max_failures=max_failures,
-            )
+            results = run_with(scenario, trials, seed, how, checkpoint=own)
         except TooManyFailures as error:
             error.comparison = Comparison([*done, error.results])
             raise
@@ -224,34 +210,17 @@ def run_precisely(
     trials: int | None,
     max_trials: int,
     seed: int | None,
-    jobs: int | None,
-    progress: bool | None,
-    keep_events: bool | int | None,
-    backend: str,
-    client: Any,
-    simulate: Simulate | None = None,
+    how: Execution = Execution(),
     *,
     checkpoint: str | os.PathLike[str] | None = None,
-    max_failures: int = DEFAULT_MAX_FAILURES,
 ) -> Results:
-    """:func:`run` with ``precision`` (see :func:`sim.montecarlo.precision.grow`), with the
-    trial function as a parameter as in :func:`run_with`."""
+    """:func:`run` with ``precision`` (see :func:`sim.montecarlo.precision.grow`).
+
+    The batches run as :func:`run_with` runs them, with ``how``.
+    """
 
     def batch(size: int, skip: int, own: Path | None) -> Results:
-        return run_with(
-            scenario,
-            size,
-            seed,
-            jobs,
-            progress,
-            keep_events,
-            backend,
-            client,
-            simulate,
-            checkpoint=own,
-            max_failures=max_failures,
-            skip=skip,
-        )
+        return run_with(scenario, size, seed, how, checkpoint=own, skip=skip)
 
     return precision_module.grow(batch, precision, outcomes, trials, max_trials, checkpoint)
 
@@ -262,9 +231,9 @@ def _compare_precisely(
     outcomes: Sequence[str],
     trials: int | None,
     max_trials: int,
-    options: tuple,
+    seed: int,
+    how: Execution,
     checkpoint: str | os.PathLike[str] | None,
-    max_failures: int,
 ) -> Comparison:
     """Each scenario made precise with one seed, then every one brought to the largest
     trial count any needed, so that the comparison stays paired trial by trial."""
@@ -272,16 +241,7 @@ def _compare_precisely(
     for position, scenario in enumerate(scenarios, start=1):
         own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
         done.append(
-            run_precisely(
-                scenario,
-                precision,
-                outcomes,
-                trials,
-                max_trials,
-                *options,
-                checkpoint=own,
-                max_failures=max_failures,
-            )
+            run_precisely(scenario, precision, outcomes, trials, max_trials, seed, how, checkpoint=own)
         )
         if done[-1].interrupted:
             return Comparison(done)
@@ -292,9 +252,7 @@ def _compare_precisely(
             own = (
                 None if checkpoint is None else Path(checkpoint) / f"{k + 1}-{slug(results.name)}-to-{needed}"
             )
-            more = run_with(
-                results.scenario, needed, *options, checkpoint=own, max_failures=max_failures, skip=ran
-            )
+            more = run_with(results.scenario, needed, seed, how, checkpoint=own, skip=ran)
             precise = results.timings["precision"]
             done[k] = precision_module.merge(results, more)
             done[k].timings["precision"] = {**precise, "trials_run_to_pair": needed}
@@ -305,32 +263,28 @@ def run_with(
     scenario: ScenarioLike,
     trials: int | None,
     seed: int | None,
-    jobs: int | None,
-    progress: bool | None,
-    keep_events: bool | int | None,
-    backend: str,
-    client: Any,
-    simulate: Simulate | None = None,
+    how: Execution = Execution(),
     *,
     checkpoint: str | os.PathLike[str] | None = None,
-    max_failures: int = DEFAULT_MAX_FAILURES,
     skip: int = 0,
 ) -> Results:
-    """:func:`run` with the trial function as a parameter (tests pass stand-ins);
-    ``None`` is :func:`sim.engine.simulate_trial`. ``skip``: run only the trials from
-    this index on (the trials before it are another run's; :mod:`sim.montecarlo.precision`
-    adds trials to a run this way)."""
-    simulate = simulate_trial if simulate is None else simulate
+    """:func:`run` of ``trials`` trials with ``seed``, carried out as ``how`` says.
+
+    ``skip``: run only the trials from this index on (the trials before it are another
+    run's; :mod:`sim.montecarlo.precision` adds trials to a run this way).
+    """
+    simulate = simulate_trial if how.simulate is None else how.simulate
+    backend, client, progress = how.backend, how.client, how.progress
     scenario = _scenario(scenario)
     trials = _count("trials", scenario.monte_carlo.trials if trials is None else trials, 1, MAX_TRIALS)
     seed = _count("seed", scenario.monte_carlo.seed if seed is None else seed, 0, 2**63 - 1)
-    jobs = _count("jobs", usable_cores() if jobs is None else jobs, 1, 1 << 20)
-    max_failures = _count("max_failures", max_failures, 0, MAX_TRIALS)
+    jobs = _count("jobs", usable_cores() if how.jobs is None else how.jobs, 1, 1 << 20)
+    max_failures = _count("max_failures", how.max_failures, 0, MAX_TRIALS)
     if backend not in executors.BACKENDS:
         raise ValueError(f"expected backend 'processes' or 'dask', found {backend!r}")
     scenario = scenario.model_copy(update={"monte_carlo": MonteCarlo(trials=trials, seed=seed)})
     _check_resources(scenario, trials, jobs, local=backend == "processes" or client is None)
-    keep_below = _kept(scenario, trials, keep_events)
+    keep_below = _kept(scenario, trials, how.keep_events)
     draws = draw_run_parameters(scenario, trials, seed)
     preflight.check_workload(scenario, draws.paths, draws.values)
     ledger = None

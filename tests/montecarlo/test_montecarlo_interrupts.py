@@ -17,24 +17,14 @@ import pytest
 from montecarlo_support import FailingTrial, small_scenario
 
 from sim.montecarlo import TooManyFailures, TrialError, run
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 HERE = Path(__file__).parent
 
 
 def run_failing(trials: int, jobs: int, index: int, error: BaseException, max_failures: int = 10):
-    return run_with(
-        small_scenario(),
-        trials,
-        5,
-        jobs,
-        False,
-        None,
-        "processes",
-        None,
-        FailingTrial(index, error),
-        max_failures=max_failures,
-    )
+    how = Execution(jobs, False, max_failures=max_failures, simulate=FailingTrial(index, error))
+    return run_with(small_scenario(), trials, 5, how)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -92,11 +82,11 @@ SCRIPT = """
 import json, sys
 sys.path.insert(0, {support!r})
 from montecarlo_support import SlowTrial, small_scenario
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 if __name__ == "__main__":
     print("running", flush=True)
-    results = run_with(small_scenario(), 400, 5, 2, False, None, "processes", None, SlowTrial(0.02))
+    results = run_with(small_scenario(), 400, 5, Execution(2, False, simulate=SlowTrial(0.02)))
     print(json.dumps({{
         "interrupted": results.interrupted,
         "trials": results.trials.index.tolist(),

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sim.engine import simulate_trial
 from sim.montecarlo import RunRefused, run
 from sim.montecarlo import preflight as preflight_module
-from sim.montecarlo.runner import run_with, series_bytes, usable_cores
+from sim.montecarlo.runner import Execution, run_with, series_bytes, usable_cores
 
 HERE = Path(__file__).parent
 
@@ -30,7 +30,7 @@ def refused(scenario, jobs: int = 1) -> str:
     """The message of the refusal; no trial may run (the stand-in raises if one does)."""
     began = time.perf_counter()
     with pytest.raises(RunRefused) as caught:
-        run_with(scenario, 2, 1, jobs, False, None, "processes", None, never)
+        run_with(scenario, 2, 1, Execution(jobs, False, simulate=never))
     assert time.perf_counter() - began < 5  # refused at once, not after trials
     return str(caught.value)
 
@@ -144,7 +144,7 @@ def test_a_run_whose_event_logs_would_not_fit_stops_after_its_first_chunk(monkey
         return simulate_trial(scenario, seed)
 
     with pytest.raises(RunRefused, match="event logs"):
-        run_with(small, trials, 1, 1, False, True, "processes", None, simulate)
+        run_with(small, trials, 1, Execution(1, False, True, simulate=simulate))
     assert len(counting) == 8  # stopped after the first chunk
 
 

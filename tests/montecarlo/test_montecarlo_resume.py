@@ -18,7 +18,7 @@ from montecarlo_support import FailingTrial, small_scenario
 from sim.engine import simulate_trial
 from sim.montecarlo import Results, run
 from sim.montecarlo.ledger import Ledger, LedgerMismatch
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 HERE = Path(__file__).parent
 TRIALS = 30
@@ -49,19 +49,8 @@ def straight() -> Results:
 
 
 def go(checkpoint, simulate=simulate_trial, jobs=1, **options) -> Results:
-    return run_with(
-        small_scenario(),
-        TRIALS,
-        5,
-        jobs,
-        False,
-        True,
-        "processes",
-        None,
-        simulate,
-        checkpoint=checkpoint,
-        **options,
-    )
+    how = Execution(jobs, False, True, "processes", None, simulate=simulate, **options)
+    return run_with(small_scenario(), TRIALS, 5, how, checkpoint=checkpoint)
 
 
 def test_a_run_interrupted_then_resumed_equals_an_uninterrupted_run_and_runs_only_what_was_left(
@@ -129,12 +118,12 @@ KILLED = """
 import sys
 sys.path.insert(0, {support!r})
 from montecarlo_support import SlowTrial, small_scenario
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 if __name__ == "__main__":
     print("running", flush=True)
-    run_with(small_scenario(), {trials}, 5, 2, False, True, "processes", None, SlowTrial(0.02),
-             checkpoint={checkpoint!r})
+    how = Execution(2, False, True, "processes", None, simulate=SlowTrial(0.02))
+    run_with(small_scenario(), {trials}, 5, how, checkpoint={checkpoint!r})
 """
 
 
@@ -161,9 +150,8 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_to_the_same_bits(
     kept = len(list((tmp_path / "cp" / "units").glob("*.npz")))
     assert 0 < kept < trials
     counting = CountingTrial()
-    resumed = run_with(
-        small_scenario(), trials, 5, 1, False, True, "processes", None, counting, checkpoint=tmp_path / "cp"
-    )
+    how = Execution(1, False, True, "processes", None, simulate=counting)
+    resumed = run_with(small_scenario(), trials, 5, how, checkpoint=tmp_path / "cp")
     assert 0 < len(counting.ran) < trials
     assert_same(
         resumed, run(small_scenario(), trials=trials, seed=5, jobs=1, progress=False, keep_events=True)

@@ -16,13 +16,13 @@ from montecarlo_support import FailingTrial, small_scenario
 
 import sim.montecarlo.store as store
 from sim.montecarlo import load_results, run
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 
 @pytest.fixture(scope="module")
 def results():
     return run_with(
-        small_scenario(), 12, 11, 1, False, 5, "processes", None, FailingTrial(4, ValueError("bad draw"))
+        small_scenario(), 12, 11, Execution(1, False, 5, simulate=FailingTrial(4, ValueError("bad draw")))
     )
 
 
@@ -129,7 +129,7 @@ def test_a_folder_of_the_first_format_without_checksums_still_loads(results, fol
 def test_an_interrupted_run_never_replaces_a_complete_result(results, tmp_path):
     results.save(tmp_path / "run")
     stopped = run_with(
-        small_scenario(), 12, 11, 1, False, 5, "processes", None, FailingTrial(3, KeyboardInterrupt())
+        small_scenario(), 12, 11, Execution(1, False, 5, simulate=FailingTrial(3, KeyboardInterrupt()))
     )
     assert stopped.interrupted
     with pytest.raises(FileExistsError, match="complete result"):
@@ -155,7 +155,7 @@ def test_a_kill_between_the_two_renames_is_repaired_by_the_next_save(results, tm
     small = run(small_scenario(), trials=3, jobs=1, progress=False)
     with pytest.raises(FileExistsError, match="complete result"):
         run_with(
-            small_scenario(), 3, 1, 1, False, 0, "processes", None, FailingTrial(1, KeyboardInterrupt())
+            small_scenario(), 3, 1, Execution(1, False, 0, simulate=FailingTrial(1, KeyboardInterrupt()))
         ).save(tmp_path / "run")  # the repaired folder is there again, complete, and so protected
     small.save(tmp_path / "run")
     assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -17,7 +17,7 @@ import pytest
 from montecarlo_support import KillingTrial, small_scenario
 
 from sim.montecarlo import TooManyFailures, run
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 HERE = Path(__file__).parent
 TRIALS = 40
@@ -31,7 +31,7 @@ def straight():
 
 
 def go(simulate, **options):
-    return run_with(small_scenario(), TRIALS, 5, 2, False, None, "processes", None, simulate, **options)
+    return run_with(small_scenario(), TRIALS, 5, Execution(2, False, simulate=simulate, **options))
 
 
 def test_a_trial_that_kills_its_worker_is_recorded_and_every_other_trial_is_kept(straight):
@@ -66,11 +66,11 @@ ORPHAN = """
 import os, sys
 sys.path.insert(0, {support!r})
 from montecarlo_support import SlowTrial, small_scenario
-from sim.montecarlo.runner import run_with
+from sim.montecarlo.runner import Execution, run_with
 
 if __name__ == "__main__":
     print(os.getpid(), flush=True)
-    run_with(small_scenario(), 2000, 5, 2, False, None, {backend!r}, None, SlowTrial(0.05))
+    run_with(small_scenario(), 2000, 5, Execution(2, False, None, {backend!r}, simulate=SlowTrial(0.05)))
 """
 
 
@@ -133,7 +133,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path, backend, how):
 @pytest.mark.slow
 def test_a_trial_that_kills_its_dask_worker_is_recorded_and_every_other_trial_is_kept():
     pytest.importorskip("distributed")
-    results = run_with(small_scenario(), 12, 5, 2, False, None, "dask", None, KillingTrial(5))
+    results = run_with(small_scenario(), 12, 5, Execution(2, False, None, "dask", simulate=KillingTrial(5)))
     (failure,) = results.failures
     assert failure["index"] == 5 and "KilledWorker" in failure["reason"]
     straight = run(small_scenario(), trials=12, seed=5, jobs=1, progress=False)
