@@ -438,18 +438,12 @@ def read_run(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], Any]:
 
     folder = Path(folder)
     run_file = folder / RUN_FILE
-    if not run_file.is_file():
-        hint = (
-            f" (it is a comparison folder: read it with sim.load_comparison({str(folder)!r}),"
-            " or one run with load_results on one of its numbered sub-folders)"
-            if (folder / COMPARISON_FILE).is_file()
-            else ""
-        )
-        raise FileNotFoundError(f"{folder} is not a results folder: no {RUN_FILE}{hint}")
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-    except (ValueError, OSError, RecursionError) as error:
-        raise ValueError(f"{run_file}: expected JSON, found {type(error).__name__}: {error}") from None
+    run = _info(
+        folder,
+        "results",
+        f"it is a comparison folder: read it with sim.load_comparison({str(folder)!r}), "
+        "or one run with load_results on one of its numbered sub-folders",
+    )
     if not isinstance(run, dict) or run.get("kind") != "results" or run.get("format") not in READABLE_FORMATS:
         found = (run.get("kind"), run.get("format")) if isinstance(run, dict) else (type(run).__name__, None)
         raise ValueError(
@@ -529,17 +523,7 @@ def read_comparison(folder: str | os.PathLike[str]) -> list[Path]:
     """
     folder = Path(folder)
     info_file = folder / COMPARISON_FILE
-    if not info_file.is_file():
-        hint = (
-            " (it is a results folder: read it with sim.load_results)"
-            if (folder / RUN_FILE).is_file()
-            else ""
-        )
-        raise FileNotFoundError(f"{folder} is not a comparison folder: no {COMPARISON_FILE}{hint}")
-    try:
-        info = json.loads(info_file.read_text(encoding="utf-8"))
-    except (ValueError, OSError, RecursionError) as error:
-        raise ValueError(f"{info_file}: expected JSON, found {type(error).__name__}: {error}") from None
+    info = _info(folder, "comparison", "it is a results folder: read it with sim.load_results")
     runs = info.get("runs") if isinstance(info, dict) else None
     if (
         not isinstance(info, dict)
@@ -557,3 +541,19 @@ def read_comparison(folder: str | os.PathLike[str]) -> list[Path]:
             raise ValueError(f"{info_file}: runs: expected a sub-folder name, found {name!r}")
         paths.append(folder / name)
     return paths
+
+
+def _info(folder: Path, kind: str, hint: str) -> Any:
+    """Read the JSON file that marks ``folder`` as a ``kind`` (results or comparison) folder.
+
+    ``hint`` is added to the error when the folder is of the other kind.
+    """
+    own, other = (RUN_FILE, COMPARISON_FILE) if kind == "results" else (COMPARISON_FILE, RUN_FILE)
+    path = folder / own
+    if not path.is_file():
+        said = f" ({hint})" if (folder / other).is_file() else ""
+        raise FileNotFoundError(f"{folder} is not a {kind} folder: no {own}{said}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError, RecursionError) as error:
+        raise ValueError(f"{path}: expected JSON, found {type(error).__name__}: {error}") from None
