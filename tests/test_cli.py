@@ -103,7 +103,8 @@ def test_validate_reports_every_error_in_every_file(tmp_path, capsys):
     captured = capsys.readouterr()
     assert f"ok: {good}" in captured.out
     assert "forces.us_asad.troops" in captured.err
-    assert "horizon" in captured.err and "did you mean" in captured.err
+    assert "horizon" in captured.err
+    assert "did you mean" in captured.err
     assert main(["validate", str(good)]) == 0
 
 
@@ -118,7 +119,8 @@ def test_a_run_writes_its_results_folder_and_prints_a_summary(tmp_path, capsys):
     assert main([str(write(tmp_path)), "--jobs", "1", "--out", str(out), "--no-plots"]) == 0
     captured = capsys.readouterr()
     assert "tiny: 6 trials, seed 7" in captured.out
-    assert "militia_attacks" in captured.out and "95% CI" in captured.out
+    assert "militia_attacks" in captured.out
+    assert "95% CI" in captured.out
     assert str(out) in captured.err
     trials = pd.read_parquet(out / "trials.parquet")
     assert len(trials) == 6
@@ -139,7 +141,8 @@ def test_options_override_trials_seed_and_values(tmp_path, capsys):
 def test_set_with_an_unknown_path_exits_2(tmp_path, capsys):
     assert main([str(write(tmp_path)), "--set", "militia.branchin_ratio=0.5", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "--set" in err and "branching_ratio" in err
+    assert "--set" in err
+    assert "branching_ratio" in err
 
 
 def test_json_prints_a_machine_readable_summary(tmp_path, capsys):
@@ -174,7 +177,8 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
         timeout=60,
     )
     assert done.returncode == 0
-    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr
 
 
 def test_an_output_path_that_is_a_file_exits_2_before_running(tmp_path, capsys):
@@ -212,7 +216,8 @@ def test_plots_are_saved_with_the_results(tmp_path):
     path.write_text(path.read_text().replace("outputs: {plots: false}", "outputs: {plots: true}"))
     assert main([str(path), "--jobs", "1", "--out", str(out), "--quiet", "--format", "svg"]) == 0
     figures = sorted(p.name for p in (out / "plots").iterdir())
-    assert "dashboard.svg" in figures and "collapse_risk.svg" in figures
+    assert "dashboard.svg" in figures
+    assert "collapse_risk.svg" in figures
 
 
 @pytest.mark.slow
@@ -248,8 +253,10 @@ def test_the_summary_table_gives_days_as_dates_and_probabilities_in_percent(tmp_
     assert main([str(tmp_path / "leaving.yaml"), "--jobs", "1", "--out", str(out), "--no-plots"]) == 0
     printed = capsys.readouterr().out
     exit_line = next(line for line in printed.splitlines() if line.startswith("exit date [6 trials]"))
-    assert exit_line.split()[4] == "2024-03-02" and exit_line.endswith("date")  # day 30 from 1 Feb
-    assert "exit_day" not in printed and "tiny: 6 trials, seed 7, 2024-02-01 to 2024-04-01" in printed
+    assert exit_line.split()[4] == "2024-03-02"
+    assert exit_line.endswith("date")
+    assert "exit_day" not in printed
+    assert "tiny: 6 trials, seed 7, 2024-02-01 to 2024-04-01" in printed
     assert re.search(r"^P\(collapse\) +\d+\.\d%", printed, re.MULTILINE)
 
 
@@ -274,7 +281,8 @@ def test_new_writes_a_scenario_that_validates_and_never_replaces_a_file(tmp_path
     assert main(["new", str(path)]) == 0
     assert main(["validate", str(path)]) == 0
     text = path.read_text()
-    assert main(["new", str(path)]) == 2 and path.read_text() == text
+    assert main(["new", str(path)]) == 2
+    assert path.read_text() == text
     assert "exists" in capsys.readouterr().err
 
 

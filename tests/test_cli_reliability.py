@@ -71,10 +71,13 @@ def test_ctrl_c_never_replaces_a_complete_result_and_the_same_command_resumes(tm
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert "out.interrupted" in err and "out.checkpoint" in err and "Traceback" not in err
+    assert "out.interrupted" in err
+    assert "out.checkpoint" in err
+    assert "Traceback" not in err
     pd.testing.assert_frame_equal(pd.read_parquet(out / "trials.parquet"), complete)  # untouched
     kept = load_results(tmp_path / "out.interrupted")
-    assert kept.interrupted and 0 < kept.n_trials < 600
+    assert kept.interrupted
+    assert 0 < kept.n_trials < 600
 
     done = run_module(str(path), "--trials", "600", "--jobs", "2", "--out", str(out), "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -93,9 +96,11 @@ def test_sigterm_saves_the_finished_trials_and_exits_143(tmp_path):
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 143, err
-    assert "terminated" in err and "Traceback" not in err
+    assert "terminated" in err
+    assert "Traceback" not in err
     saved = json.loads((out / "run.json").read_text())  # no complete result was there: saved in place
-    assert saved["interrupted"] is True and saved["trials"] > 0
+    assert saved["interrupted"] is True
+    assert saved["trials"] > 0
 
 
 # ----------------------------------------------------------- late failures
@@ -112,8 +117,10 @@ def test_a_save_that_fails_after_the_trials_keeps_them_and_the_next_run_saves_wi
     monkeypatch.setattr(store, "write_series", full_disk)
     assert main([str(path), "--jobs", "1", "--out", str(out), "--quiet"]) == 2
     line = one_line_error(capsys.readouterr().err)
-    assert "No space left on device" in line and "out.checkpoint" in line
-    assert not out.exists() and (tmp_path / "out.checkpoint").is_dir()
+    assert "No space left on device" in line
+    assert "out.checkpoint" in line
+    assert not out.exists()
+    assert (tmp_path / "out.checkpoint").is_dir()
     monkeypatch.undo()
     assert main([str(path), "--jobs", "1", "--out", str(out), "--quiet"]) == 0
     saved = load_results(out)
@@ -128,7 +135,8 @@ def test_dates_outside_the_calendar_exit_2_naming_the_line_before_any_trial(tmp_
     assert main([str(path), "--jobs", "1", "--out", str(tmp_path / "out")]) == 2
     line = one_line_error(capsys.readouterr().err)
     assert f"{path}:2:8: start: expected the run's 60 days to fall between" in line
-    assert not (tmp_path / "out").exists() and not (tmp_path / "out.checkpoint").exists()
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out.checkpoint").exists()
 
 
 # ----------------------------------------------- user and environment errors
@@ -202,7 +210,8 @@ def test_extends_refuses_a_file_that_is_not_a_yaml_scenario_without_printing_it(
         assert main(["validate", str(scenario)]) == 2
         err = capsys.readouterr().err
         assert "expected a YAML scenario file (.yaml or .yml) to extend" in err
-        assert "root:x" not in err and "secret-hash" not in err
+        assert "root:x" not in err
+        assert "secret-hash" not in err
 
 
 # ------------------------------------------------------------ failed trials
@@ -228,7 +237,8 @@ def test_one_command_re_runs_a_failed_trial_alone(tmp_path, capsys):
     assert main(["trial", str(folder), "4"]) == 0
     out = capsys.readouterr().out
     attacks = run(scenario, trials=6, seed=5, jobs=1, progress=False).trials.loc[4, "militia_attacks"]
-    assert "trial 4 of tiny (seed 5)" in out and f"militia_attacks = {attacks:.6g}" in out
+    assert "trial 4 of tiny (seed 5)" in out
+    assert f"militia_attacks = {attacks:.6g}" in out
     assert main(["trial", str(folder), "6"]) == 2
     assert "INDEX: expected a trial from 0 to 5" in capsys.readouterr().err
 
@@ -239,13 +249,15 @@ def test_failures_within_the_limit_are_reported_and_saved_and_beyond_it_exit_1(t
     assert main([str(write(tmp_path)), "--jobs", "1", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "5 trials (1 failed, left out)" in captured.out
-    assert "1 trial(s) failed" in captured.err and f"python -m sim trial {out} 2" in captured.err
+    assert "1 trial(s) failed" in captured.err
+    assert f"python -m sim trial {out} 2" in captured.err
     assert json.loads((out / "run.json").read_text())["failed"] == 1
     assert (
         main([str(write(tmp_path)), "--jobs", "1", "--out", str(out), "--max-failures", "0", "--fresh"]) == 1
     )
     err = capsys.readouterr().err
-    assert "1 trials failed, more than the 0 tolerated" in err and "Traceback" not in err
+    assert "1 trials failed, more than the 0 tolerated" in err
+    assert "Traceback" not in err
     assert load_results(out.with_name("out.interrupted")).n_trials < 6  # the complete result stays
     assert load_results(out).n_trials == 5
 
@@ -278,7 +290,8 @@ def test_ctrl_c_on_a_local_dask_cluster_prints_no_worker_tracebacks(tmp_path):
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the command and every worker
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
     assert load_results(out).interrupted
 
 
@@ -291,7 +304,8 @@ def test_a_comparison_stopped_by_failures_saves_the_runs_so_far_and_exits_1(tmp_
     )
     assert "more than the 0 tolerated" in capsys.readouterr().err
     info = json.loads((out / "comparison.json").read_text())
-    assert info["interrupted"] is True and [r["name"] for r in info["runs"]] == ["early"]
+    assert info["interrupted"] is True
+    assert [r["name"] for r in info["runs"]] == ["early"]
 
 
 def test_the_checkpoint_of_another_run_exits_2_and_fresh_discards_it(tmp_path, capsys, monkeypatch):
@@ -302,6 +316,9 @@ def test_the_checkpoint_of_another_run_exits_2_and_fresh_discards_it(tmp_path, c
     capsys.readouterr()
     assert main([str(path), "--jobs", "1", "--out", str(out), "--quiet", "--seed", "8"]) == 2
     line = one_line_error(capsys.readouterr().err)
-    assert "holds the checkpoint of another job" in line and "seed" in line and "--fresh" in line
+    assert "holds the checkpoint of another job" in line
+    assert "seed" in line
+    assert "--fresh" in line
     assert main([str(path), "--jobs", "1", "--out", str(out), "--quiet", "--seed", "8", "--fresh"]) == 0
-    assert load_results(out).seed == 8 and "resumed_trials" not in load_results(out).timings
+    assert load_results(out).seed == 8
+    assert "resumed_trials" not in load_results(out).timings

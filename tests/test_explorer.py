@@ -27,7 +27,8 @@ def test_moving_the_exit_moves_every_calendar_waypoint_by_whole_months(plan):
 
 
 def test_a_residual_force_sets_the_last_level_of_one_element_only(plan):
-    assert "us_erbil" in leaving_elements(plan) and "us_syria" not in leaving_elements(plan)
+    assert "us_erbil" in leaving_elements(plan)
+    assert "us_syria" not in leaving_elements(plan)
     kept = shifted(plan, residual={"us_erbil": 1500})
     assert kept.forces["us_erbil"].schedule[-1].troops == 1500
     assert kept.forces["us_al_asad"].schedule == plan.forces["us_al_asad"].schedule
@@ -40,10 +41,10 @@ def test_the_explorer_reruns_when_driven_from_code(plan):
     explorer = Explorer(plan, trials=6, jobs=1)
     assert explorer.results is explorer.plan
     kept = explorer.set(element="us_erbil", residual=1500)
-    assert kept is explorer.results and kept.series("troops:us_erbil")[0, -1] == 1500
-    assert explorer.residual.value == 1500 and "changed" in explorer.table.value
+    assert kept is explorer.results
+    assert kept.series("troops:us_erbil")[0, -1] == 1500
+    assert explorer.residual.value == 1500
+    assert "changed" in explorer.table.value
     explorer.months.value = 3  # as a hand on the slider would
-    assert (
-        explorer.results is not kept
-        and explorer.changed_scenario().forces["us_erbil"].schedule[-1].troops == 1500
-    )
+    assert explorer.results is not kept
+    assert explorer.changed_scenario().forces["us_erbil"].schedule[-1].troops == 1500

@@ -104,9 +104,9 @@ def imports_of(source: str, module: str, is_package: bool, modules: set[str]) ->
         def visit_Call(self, node: ast.Call) -> None:
             function = node.func
             name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            if name == "import_module" and node.args and isinstance(node.args[0], ast.Constant):
-                if isinstance(node.args[0].value, str):
-                    add(node.lineno, node.args[0].value)
+            first = node.args[0] if node.args else None
+            if name == "import_module" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                add(node.lineno, first.value)
             self.generic_visit(node)
 
     Visitor().visit(ast.parse(source))
@@ -209,7 +209,8 @@ def package():
 
 def test_every_module_of_sim_belongs_to_a_layer(package):
     modules, _ = package
-    assert "sim.plots.style" in modules and "sim" in modules  # the walk found the package
+    assert "sim.plots.style" in modules
+    assert "sim" in modules
     lost = sorted(m for m in modules if rank(package_of(m)) is None)
     assert not lost, (
         f"{', '.join(lost)}: in no layer; place the package in LAYERS (tests/test_layering.py) "

@@ -71,7 +71,8 @@ def test_plot_outcome_marks_median_and_states_mean_with_ci(results):
     vertical = [line.get_xdata()[0] for line in ax.get_lines()]
     assert median in vertical
     box = " ".join(t.get_text() for t in ax.texts)
-    assert "95% CI" in box and "median" in box
+    assert "95% CI" in box
+    assert "median" in box
     assert {"median", "mean", "5-95% of trials"} <= set(legend_texts(ax))
 
 
@@ -151,7 +152,8 @@ def test_plot_outcome_draws_the_summarys_mean_interval_and_percentiles():
     (span,) = [p for p in ax.patches if p.get_label() == "5-95% of trials"]
     assert (span.get_x(), span.get_x() + span.get_width()) == (80.0, 170.0)
     box = ax.texts[0].get_text()
-    assert "mean 120 (95% CI 111 to 133)" in box and "5-95% of trials: 80 to 170" in box
+    assert "mean 120 (95% CI 111 to 133)" in box
+    assert "5-95% of trials: 80 to 170" in box
 
 
 def test_plot_outcome_draws_the_summarys_probability_and_wilson_interval():
@@ -494,7 +496,8 @@ def test_an_outcome_the_same_in_every_trial_is_stated_not_drawn_as_one_bar():
     assert not ax.patches
     text = ax.texts[0].get_text()
     expected = pd.Timestamp(results.scenario.start) + pd.Timedelta(days=60)
-    assert f"{expected:%d %b %Y}" in text and "every trial" in text
+    assert f"{expected:%d %b %Y}" in text
+    assert "every trial" in text
 
 
 def test_a_day_outcome_is_read_in_dates():
@@ -548,6 +551,7 @@ def test_a_compared_series_that_is_zero_in_many_trials_is_drawn_as_means():
     figure = plots.plot_compare_fan(FakeComparison(runs), "territory")
     ax = figure.axes[0]
     means = [line for line in ax.get_lines() if line.get_gid() == "mean"]
-    assert len(means) == 2 and "mean across trials" in ax.get_title()
+    assert len(means) == 2
+    assert "mean across trials" in ax.get_title()
     np.testing.assert_allclose(means[0].get_ydata(), runs[0].series("territory").mean(axis=0))
     assert not ax.collections  # no band: it would say little here

@@ -73,11 +73,15 @@ def test_the_report_holds_question_tables_figures_scenarios_and_provenance(compa
         assert f"<h2>{heading}" in text, heading
     for r in comparison.results:
         assert html.escape(r.scenario.description) in text
-        assert f"<h2>Outcomes: {r.name}</h2>" in text and f"<h2>Scenario: {r.name}</h2>" in text
+        assert f"<h2>Outcomes: {r.name}</h2>" in text
+        assert f"<h2>Scenario: {r.name}</h2>" in text
     assert text.count("data:image/png;base64,") == figures
-    assert "months of the exit" in text and "%" in text
-    assert "seed" in text and "trials" in text
-    assert 'src="http' not in text and 'href="http' not in text  # self-contained
+    assert "months of the exit" in text
+    assert "%" in text
+    assert "seed" in text
+    assert "trials" in text
+    assert 'src="http' not in text
+    assert 'href="http' not in text
 
 
 def test_the_report_escapes_what_scenarios_say(comparison):
@@ -89,15 +93,15 @@ def test_the_report_escapes_what_scenarios_say(comparison):
         first.scenario = first.scenario.model_copy(
             update={"description": comparison.results[1].scenario.description}
         )
-    assert (
-        "<script>alert(1)</script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in text
-    )
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in text
 
 
 def test_the_report_command_writes_one_file_beside_the_results(comparison, tmp_path, capsys):
     folder = comparison.save(tmp_path / "cmp")
     assert main(["report", str(folder)]) == 0
-    assert (folder / "report.html").is_file() and "report in" in capsys.readouterr().err
+    assert (folder / "report.html").is_file()
+    assert "report in" in capsys.readouterr().err
     assert sim.load_comparison(folder).names == comparison.names  # the folder still checks out
     assert main(["report", str(folder / "1-phased_2024"), "--out", str(tmp_path / "one.html")]) == 0
     assert "Outcomes: phased_2024" in (tmp_path / "one.html").read_text()
@@ -167,12 +171,14 @@ def test_chromium_reports_a_broken_figure_so_the_check_can_fail(report, tmp_path
 def test_a_screenshot_of_the_report_shows_a_page_with_text_and_figures(report, tmp_path):
     shot = tmp_path / "report.png"
     done = run_chromium(report, tmp_path / "profile", "--window-size=1200,2400", f"--screenshot={shot}")
-    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert shot.is_file(), done.stderr[-2000:]
     pixels = mpimg.imread(shot)[..., :3]
     assert pixels.shape[:2] == (2400, 1200)
     ink = (pixels.mean(axis=2) < 0.6).mean()  # share of dark pixels: text, lines, table rules
     colour = (np.ptp(pixels, axis=2) > 0.25).mean()  # share of coloured pixels: the figures
-    assert 0.005 < ink < 0.5 and colour > 0.001, (ink, colour)
+    assert 0.005 < ink < 0.5, ink
+    assert colour > 0.001, colour
 
 
 def test_a_single_runs_report_gives_its_numbers_before_its_figures_and_the_risk_first(comparison):

@@ -242,7 +242,8 @@ class Model:
         """Simulate the particle whose scores are ``parameters``; a failed trial is recorded."""
         scores = np.array([parameters[f"z{i}"] for i in range(len(self.problem.paths))])
         values = self.problem.values(scores)
-        seed = int(np.random.randint(0, 2**62))  # seeded per task by SeededSampler
+        # pyabc draws from NumPy's global generator; the sampler seeds it per task
+        seed = int(np.random.randint(0, 2**62))  # noqa: NPY002
         try:
             return simulate(self.problem, values, seed)
         except Exception as error:  # a failed simulation is recorded and rejected
@@ -288,7 +289,7 @@ def _seeded_task(payload: bytes, unpickle: Callable, sample_factory: Callable, t
     """One task of the seeded sampler: simulate until one particle is accepted."""
     seed, generation, index = task
     entropy = np.random.SeedSequence([seed, generation + 2, index]).generate_state(2)
-    np.random.seed(int(entropy[0]))
+    np.random.seed(int(entropy[0]))  # noqa: NPY002 - pyabc reads the global generator
     random.seed(int(entropy[1]))
     simulate_one = unpickle(payload)
     sample = sample_factory()
@@ -354,7 +355,7 @@ def run_fit(
     database = Path(folder) / "pyabc.db"
     failures = str(Path(folder) / "failures.jsonl")
     prior = pyabc.Distribution(**{f"z{i}": pyabc.RV("norm", 0.0, 1.0) for i in range(len(problem.paths))})
-    np.random.seed(seed % 2**32)  # pyabc's own draws in this process (none random today)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 - pyabc's own draws in this process (none random today)
     url = f"sqlite:///{database}"
     if not ledger.resumed:
         database.unlink(missing_ok=True)

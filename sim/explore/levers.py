@@ -378,13 +378,13 @@ def apply_levers(scenario: Any, levers: Sequence[Lever], values: Sequence[float]
 
 def _moments(data: dict) -> list[tuple[dict, str]]:
     """Every (waypoint, key) of a calendar or day-number moment in the forces' schedules."""
-    found = []
-    for force in data["forces"].values():
-        for waypoint in force.get("schedule") or ():
-            for key in _MOMENT_KEYS:
-                if waypoint.get(key) is not None:
-                    found.append((waypoint, key))
-    return found
+    return [
+        (waypoint, key)
+        for force in data["forces"].values()
+        for waypoint in force.get("schedule") or ()
+        for key in _MOMENT_KEYS
+        if waypoint.get(key) is not None
+    ]
 
 
 def _earliest_moment(data: dict, scenario: Any) -> float:

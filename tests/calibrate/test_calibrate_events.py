@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_dates_are_read_in_the_forms_exports_use(text):
 
 @pytest.mark.parametrize("text", ["03/04/2023", "yesterday", "", "2023-13-01"])
 def test_dates_that_could_be_misread_or_are_not_dates_are_refused(text):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"^{re.escape(text)}$"):  # the caller says where it was
         parse_date(text)
 
 
@@ -49,23 +50,27 @@ def test_the_date_column_is_found_by_its_usual_names_ignoring_case(tmp_path):
     path = write(tmp_path, "\ufeffEvent_ID,EVENT_DATE,Country\n1,2023-10-18,Iraq\n2,2023-10-17,Syria\n")
     events = read_event_days(path)
     assert events.dates == (dt.date(2023, 10, 17), dt.date(2023, 10, 18))  # sorted
-    assert events.date_column == "EVENT_DATE" and events.rows == 2
+    assert events.date_column == "EVENT_DATE"
+    assert events.rows == 2
 
 
 def test_a_place_keeps_only_its_rows(tmp_path):
     path = write(tmp_path, "date,country\n2023-10-17,Iraq\n2023-10-18,Syria\n2023-10-19, iraq \n")
     events = read_event_days(path, place="Iraq")
     assert events.dates == (dt.date(2023, 10, 17), dt.date(2023, 10, 19))
-    assert events.place_column == "country" and events.rows == 3
+    assert events.place_column == "country"
+    assert events.rows == 3
 
 
 def test_the_window_counts_its_days_and_drops_events_outside_it(tmp_path):
     path = write(tmp_path, "date\n2023-10-17\n2023-10-19\n2023-10-19\n2023-11-01\n")
     events = read_event_days(path)
     days, length = events.window()
-    assert list(days) == [0, 2, 2, 15] and length == 16
+    assert list(days) == [0, 2, 2, 15]
+    assert length == 16
     days, length = events.window(dt.date(2023, 10, 18), dt.date(2023, 12, 31))
-    assert list(days) == [1, 1, 14] and length == 75
+    assert list(days) == [1, 1, 14]
+    assert length == 75
     with pytest.raises(EventsError, match="ends .* before it starts"):
         events.window(dt.date(2023, 11, 2), dt.date(2023, 11, 1))
 
@@ -100,7 +105,8 @@ def test_bad_files_give_one_message_naming_the_file(tmp_path, text, options, mes
         return
     with pytest.raises(EventsError) as error:
         read_event_days(path, **options)
-    assert str(error.value).startswith(str(path)) and message in str(error.value)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
 
 
 def test_missing_and_undecodable_files_are_named(tmp_path):

@@ -82,7 +82,8 @@ def test_fit_recovers_the_engines_parameters_from_whole_days():
     times = attack_times(rate, n, tau, days, seed=102)
     fit = fit_event_days(np.floor(times).astype(int), days)
     assert all(inside(fit, truth(rate, n, tau)).values()), fit
-    assert fit.events == len(times) and fit.window_days == days
+    assert fit.events == len(times)
+    assert fit.window_days == days
 
 
 def test_profile_and_wald_intervals_agree_when_there_is_much_data():
@@ -91,9 +92,8 @@ def test_profile_and_wald_intervals_agree_when_there_is_much_data():
     for name, estimate in profile.estimates().items():
         other = wald.estimates()[name]
         assert estimate.value == other.value
-        assert estimate.low == pytest.approx(other.low, rel=0.1) and estimate.high == pytest.approx(
-            other.high, rel=0.1
-        )
+        assert estimate.low == pytest.approx(other.low, rel=0.1)
+        assert estimate.high == pytest.approx(other.high, rel=0.1)
 
 
 def test_without_excitation_the_branching_ratio_interval_reaches_zero():

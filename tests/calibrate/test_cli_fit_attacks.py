@@ -42,7 +42,8 @@ def test_prints_the_table_and_writes_a_fragment_a_scenario_can_extend(tmp_path, 
     status, out, err = run([events, "--out", out_file], capsys)
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"{events}, ") and "on 200 days, 2024-01-01 to 2024-07-18" in lines[0]
+    assert lines[0].startswith(f"{events}, ")
+    assert "on 200 days, 2024-01-01 to 2024-07-18" in lines[0]
     assert "95% interval (profile likelihood)" in lines[1]
     for label in ("long-run rate", "background", "branching ratio", "decay"):
         assert any(line.startswith(label) for line in lines), label
@@ -156,13 +157,16 @@ def test_bad_input_gives_one_error_line_and_status_2(tmp_path, capsys, make, opt
     source = make(tmp_path) if make is not engine_csv else engine_csv(tmp_path / "events.csv")
     status, _, err = run([source, *options], capsys)
     assert status == 2
-    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert err.count("\n") == 1, err
+    assert err.startswith("error: "), err
+    assert message in err, err
     assert "Traceback" not in err
 
 
 def test_an_unparseable_window_date_is_refused_by_the_parser(tmp_path, capsys):
     status, _, err = run([engine_csv(tmp_path / "e.csv"), "--end", "soon"], capsys)
-    assert status == 2 and "expected a date such as 2023-10-17, found 'soon'" in err
+    assert status == 2
+    assert "expected a date such as 2023-10-17, found 'soon'" in err
 
 
 def test_a_bad_scenario_to_extend_writes_nothing(tmp_path, capsys):
@@ -170,7 +174,9 @@ def test_a_bad_scenario_to_extend_writes_nothing(tmp_path, capsys):
     parent.write_text("format: 2\nname: broken\nbases: {}\nforces: {}\n")
     out_file = tmp_path / "fitted.yaml"
     status, _, err = run([engine_csv(tmp_path / "e.csv"), "--out", out_file, "--extends", parent], capsys)
-    assert status == 2 and err.startswith("error: ") and "bases" in err
+    assert status == 2
+    assert err.startswith("error: ")
+    assert "bases" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "parent.yaml"]
 
 

@@ -38,7 +38,8 @@ def test_the_problem_fits_only_shared_structural_parameters_on_fitting_facts():
 
     # Every fact of every check the fit uses is kept for fitting: none for validation.
     uses = fact_uses()
-    assert problem.checks and all(uses[f] == "calibrate" for c in problem.checks for f in c.facts)
+    assert problem.checks
+    assert all(uses[f] == "calibrate" for c in problem.checks for f in c.facts)
     assert all(c.known_failure is None for c in problem.checks)
     # The 2011 ISF keeps its own prior: replay_2011 does not take the baseline's.
     assert "isf.self_sustained" not in problem.shared["replay_2011"]
@@ -92,14 +93,17 @@ def test_the_command_writes_a_posterior_with_its_provenance(tmp_path, capsys):
     )
     assert status == 0
     document = json.loads(out.read_text())
-    assert document["kind"] == "sim posterior" and document["format"] == 1
+    assert document["kind"] == "sim posterior"
+    assert document["format"] == 1
     assert document["parameters"] == list(SMALL)
     particles = np.array(document["particles"])
     assert particles.shape == (12, 2)
     assert np.isclose(sum(document["weights"]), 1.0)
     (block,) = document["fits"]
-    assert block["scenarios"] == ["replay_2023"] and block["generations"] == 2
-    assert document["seed"] == 5 and document["scenarios"] == ["replay_2023"]
+    assert block["scenarios"] == ["replay_2023"]
+    assert block["generations"] == 2
+    assert document["seed"] == 5
+    assert document["scenarios"] == ["replay_2023"]
     assert "militia_attacks_cum_2023_12_21" in document["facts"]
     assert len(document["facts_sha256"]) == 64
     # Only fitting facts: none kept for validation.

@@ -68,10 +68,11 @@ def differences(expected: dict, actual: dict, rel: float = 1e-6, abs_: float = 1
     Runs are deterministic, so the tolerance only absorbs floating-point noise across
     platforms; any real change moves a mean of 20 trials by far more.
     """
-    problems = []
-    for key in ("scenario", "trials", "seed"):
-        if expected.get(key) != actual.get(key):
-            problems.append(f"{key}: expected {expected.get(key)!r}, found {actual.get(key)!r}")
+    problems = [
+        f"{key}: expected {expected.get(key)!r}, found {actual.get(key)!r}"
+        for key in ("scenario", "trials", "seed")
+        if expected.get(key) != actual.get(key)
+    ]
     old, new = expected.get("outcome_means", {}), actual.get("outcome_means", {})
     for name in sorted(set(old) | set(new)):
         if name not in new:

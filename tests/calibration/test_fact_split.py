@@ -41,7 +41,8 @@ def _cited_sources() -> dict[str, set[str]]:
 def test_every_fact_says_whether_it_fits_or_validates_and_why():
     for row in _facts():
         assert row.get("use") in {"calibrate", "validate"}, row["id"]
-        assert isinstance(row.get("why"), str) and len(row["why"]) > 20, row["id"]
+        assert isinstance(row.get("why"), str), row["id"]
+        assert len(row["why"]) > 20, row["id"]
 
 
 def test_both_kinds_of_fact_are_present_in_every_part_of_the_record():

@@ -308,12 +308,14 @@ def test_event_log_outcomes_and_series_agree(scenario, seed):
     result = simulate_trial(scenario, seed)
     events, outcomes = result.events, result.outcomes
     days = scenario.days
-    assert np.all(np.diff(events["day"]) >= 0) and np.all((events["day"] >= 0) & (events["day"] <= days))
+    assert np.all(np.diff(events["day"]) >= 0)
+    assert np.all((events["day"] >= 0) & (events["day"] <= days))
     counts = {kind: int(np.sum(events["kind"] == code)) for code, kind in enumerate(EVENT_KINDS)}
     attacks = result.events_of("attack")
     assert outcomes["militia_attacks"] == counts["attack"]
     assert outcomes["interceptions"] == np.sum(attacks["intercepted"])
-    assert outcomes["wounded"] == attacks["wounded"].sum() and outcomes["killed"] == attacks["killed"].sum()
+    assert outcomes["wounded"] == attacks["wounded"].sum()
+    assert outcomes["killed"] == attacks["killed"].sum()
     assert not np.any(attacks["intercepted"] & ((attacks["wounded"] > 0) | (attacks["killed"] > 0)))
     for outcome, kind in (
         ("strikes", "strike"),
@@ -332,8 +334,10 @@ def test_event_log_outcomes_and_series_agree(scenario, seed):
     # Series end values are the outcomes.
     end = {name: result.series_of(name)[-1] for name in result.series_names}
     assert end["attacks"] == outcomes["militia_attacks"]
-    assert end["wounded"] == outcomes["wounded"] and end["killed"] == outcomes["killed"]
-    assert end["strikes"] == outcomes["strikes"] and end["isis_attacks"] == outcomes["isis_attacks"]
+    assert end["wounded"] == outcomes["wounded"]
+    assert end["killed"] == outcomes["killed"]
+    assert end["strikes"] == outcomes["strikes"]
+    assert end["isis_attacks"] == outcomes["isis_attacks"]
     for name in ("readiness", "capability", "isis_strength", "territory"):
         assert end[name] == outcomes[f"final_{name}"], name
     assert outcomes["peak_isis_strength"] == result.series_of("isis_strength").max()
@@ -347,7 +351,8 @@ def test_event_log_outcomes_and_series_agree(scenario, seed):
     if collapses.size:
         assert outcomes["collapse_day"] == collapses["day"][0]
     else:
-        assert math.isnan(outcomes["collapse_day"]) and outcomes["peak_territory"] == 0.0
+        assert math.isnan(outcomes["collapse_day"])
+        assert outcomes["peak_territory"] == 0.0
 
     # Militia attacks hit only manned bases, and only while troops are present.
     base_of = [list(scenario.bases).index(force.base) for force in scenario.forces.values()]
@@ -378,15 +383,20 @@ def test_the_event_log_is_packed_in_the_layout_of_event_dtype():
     assert struct.calcsize("=" + _EVENT_CODES) == EVENT_DTYPE.itemsize
     log = [2.5, 0, 3, 1, True, 4, 1, 0.0, 1.0, 1, 0, -1, False, 0, 0, 1.0]
     events = _event_array(np.zeros(0, dtype=EVENT_DTYPE), log)
-    assert events["day"].tolist() == [1.0, 2.5] and events["kind"].tolist() == [1, 0]
-    assert events[1]["base"] == 3 and events[1]["intercepted"] and events[1]["wounded"] == 4
-    assert events[0]["weapon"] == -1 and events[0]["value"] == 1.0
+    assert events["day"].tolist() == [1.0, 2.5]
+    assert events["kind"].tolist() == [1, 0]
+    assert events[1]["base"] == 3
+    assert events[1]["intercepted"]
+    assert events[1]["wounded"] == 4
+    assert events[0]["weapon"] == -1
+    assert events[0]["value"] == 1.0
     # Mechanisms' own arrays are merged in, in time order; at equal times the parts
     # keep the order they are given in.
     attacks = np.zeros(2, dtype=EVENT_DTYPE)
     attacks["day"], attacks["kind"] = [0.5, 1.0], 4
     merged = _event_array(attacks, log)
-    assert merged["day"].tolist() == [0.5, 1.0, 1.0, 2.5] and merged["kind"].tolist() == [4, 4, 1, 0]
+    assert merged["day"].tolist() == [0.5, 1.0, 1.0, 2.5]
+    assert merged["kind"].tolist() == [4, 4, 1, 0]
     assert _event_array(log, attacks)["kind"].tolist() == [4, 1, 4, 0]
 
 

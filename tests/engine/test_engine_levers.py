@@ -43,7 +43,8 @@ def test_a_higher_self_sustained_level_never_lowers_readiness(low, extra):
     high = min(1.0, low + extra)
     a = simulate_trial(quiet(**isf_world(self_sustained=low)), 0).series_of("readiness")
     b = simulate_trial(quiet(**isf_world(self_sustained=high)), 0).series_of("readiness")
-    assert np.all(b >= a) and b[-1] > a[-1]
+    assert np.all(b >= a)
+    assert b[-1] > a[-1]
 
 
 @SETTINGS
@@ -51,7 +52,8 @@ def test_a_higher_self_sustained_level_never_lowers_readiness(low, extra):
 def test_more_trainers_never_lower_readiness(trainers, more):
     a = simulate_trial(quiet(**isf_world(trainers=trainers)), 0).series_of("readiness")
     b = simulate_trial(quiet(**isf_world(trainers=trainers + more)), 0).series_of("readiness")
-    assert np.all(b >= a - 1e-15) and b[-1] > a[-1]
+    assert np.all(b >= a - 1e-15)
+    assert b[-1] > a[-1]
 
 
 @SETTINGS
@@ -76,7 +78,8 @@ def test_more_isf_attrition_never_leaves_more_isis(attrition, more):
     b = simulate_trial(quiet(**isis_world(isf_attrition_per_day=attrition + more)), 0).series_of(
         "isis_strength"
     )
-    assert np.all(b <= a + 1e-9) and b[-1] < a[-1]
+    assert np.all(b <= a + 1e-9)
+    assert b[-1] < a[-1]
 
 
 @SETTINGS
@@ -84,7 +87,8 @@ def test_more_isf_attrition_never_leaves_more_isis(attrition, more):
 def test_a_wider_sanctuary_never_leaves_less_isis(level, more):
     a = simulate_trial(quiet(**isis_world(sanctuary=level)), 0).series_of("isis_strength")
     b = simulate_trial(quiet(**isis_world(sanctuary=min(1.0, level + more))), 0).series_of("isis_strength")
-    assert np.all(b >= a - 1e-9) and b[-1] > a[-1]
+    assert np.all(b >= a - 1e-9)
+    assert b[-1] > a[-1]
 
 
 @SETTINGS
@@ -107,4 +111,5 @@ def test_more_mobilisation_after_a_collapse_never_leaves_isis_more_ground(mobili
         return simulate_trial(scenario, 0).series_of("territory")
 
     a, b = territory(mobilisation), territory(mobilisation + more)
-    assert np.all(b <= a + 1e-12) and b.sum() < a.sum()  # held for less time, or less of it
+    assert np.all(b <= a + 1e-12)
+    assert b.sum() < a.sum()

@@ -23,7 +23,8 @@ def pressure_on(day: int) -> float:
 
 
 def test_pressure_falls_below_the_threshold_on_the_day_the_tests_assume():
-    assert pressure_on(FIRST_DAY_BELOW - 1) > 0.46 and pressure_on(FIRST_DAY_BELOW) < 0.44
+    assert pressure_on(FIRST_DAY_BELOW - 1) > 0.46
+    assert pressure_on(FIRST_DAY_BELOW) < 0.44
     result = simulate_trial(quiet(pressure=FALLING_PRESSURE, horizon_days=40), 0)
     np.testing.assert_allclose(result.series_of("pressure"), [pressure_on(d) for d in range(41)], rtol=1e-12)
 
@@ -189,12 +190,14 @@ def test_accelerate_runs_the_rest_of_the_schedule_faster_from_the_day_it_fires()
     # on day 26, and the 10-day ramp takes 5 days.
     troops = troops_of(result)
     assert result.events_of("waypoint")["day"].tolist() == [26.0]
-    assert troops[25] == 1000.0 and troops[26] == 1000.0
+    assert troops[25] == 1000.0
+    assert troops[26] == 1000.0
     assert troops[28] == pytest.approx(600.0)
     assert troops[31] == 0.0
     assert result.outcomes["rule:pressure"] == 1.0
     fired = result.events_of("rule")
-    assert fired["day"].tolist() == [float(FIRST_DAY_BELOW)] and fired["value"].tolist() == [2.0]
+    assert fired["day"].tolist() == [float(FIRST_DAY_BELOW)]
+    assert fired["value"].tolist() == [2.0]
 
 
 def test_pause_stops_the_schedule_while_its_conditions_hold():
@@ -282,14 +285,16 @@ def test_a_collapse_moves_territory_cuts_readiness_boosts_isis_and_fires_redeplo
         "ramp_days": 10,
     }
     result = simulate_trial(certain_collapse(rules=[rule]), 0)
-    assert result.outcomes["collapse"] == 1.0 and result.outcomes["collapse_day"] == 1.0
+    assert result.outcomes["collapse"] == 1.0
+    assert result.outcomes["collapse_day"] == 1.0
     assert result.series_of("territory")[0] == 0.0
     assert np.all(result.series_of("territory")[1:] == pytest.approx(0.35))  # x >= 1: no recovery
     assert result.series_of("readiness")[1] == pytest.approx(0.6 * 0.6)
     assert result.series_of("isis_strength")[1] == pytest.approx(7500.0)
     assert result.outcomes["peak_territory"] == pytest.approx(0.35)
     assert result.events_of("collapse")["day"].tolist() == [1.0]
-    assert result.events_of("rule")["day"].tolist() == [1.0] and result.outcomes["rule:return"] == 1.0
+    assert result.events_of("rule")["day"].tolist() == [1.0]
+    assert result.outcomes["rule:return"] == 1.0
     troops = troops_of(result)
     assert np.all(troops[:32] == 1000.0)
     assert troops[36] == pytest.approx(2000.0)
@@ -316,7 +321,8 @@ def test_territory_is_retaken_linearly_only_while_the_forces_fighting_isis_outma
     days = np.arange(day, 1001)
     expected = np.maximum(0.0, 0.3 - retake * (1 - x) * (days - day))
     np.testing.assert_allclose(territory[day:], expected, rtol=1e-9, atol=1e-12)
-    assert territory[-1] == 0.0 and np.all(territory[:day] == 0.0)
+    assert territory[-1] == 0.0
+    assert np.all(territory[:day] == 0.0)
     # Above parity nothing is retaken.
     held = simulate_trial(
         constant_imbalance(
@@ -425,7 +431,8 @@ def test_an_attack_that_kills_brings_a_major_strike():
     attacks = result.events_of("attack")
     strikes = result.events_of("strike")
     assert attacks["killed"].sum() > 10
-    assert len(strikes) > 5 and np.all(strikes["value"] == 1.0)  # all major
+    assert len(strikes) > 5
+    assert np.all(strikes["value"] == 1.0)
     expected = expected_strikes(
         zip(attacks["day"], attacks["killed"], strict=True), 10_000, 3.0, 7.0, True, 400
     )
@@ -434,7 +441,8 @@ def test_an_attack_that_kills_brings_a_major_strike():
 
 def test_no_strikes_when_retaliation_is_disabled():
     result = simulate_trial(poisson_militia(2.0, horizon_days=200), 0)
-    assert result.outcomes["militia_attacks"] > 100 and result.outcomes["strikes"] == 0
+    assert result.outcomes["militia_attacks"] > 100
+    assert result.outcomes["strikes"] == 0
 
 
 def test_strikes_on_iraqi_soil_raise_pressure_and_strikes_answering_syria_do_not():
@@ -491,7 +499,8 @@ def test_deaths_decided_during_the_run_are_those_logged_at_every_base_and_weapon
     result = simulate_trial(scenario, 21)
     attacks = result.events_of("attack")
     killing = attacks[attacks["killed"] > 0]
-    assert set(killing["base"].tolist()) == {0, 1, 2} and set(killing["weapon"].tolist()) == {0, 1, 2}
+    assert set(killing["base"].tolist()) == {0, 1, 2}
+    assert set(killing["weapon"].tolist()) == {0, 1, 2}
     assert_pressure_follows_the_logged_deaths(result, per_death=0.1, half_life=20.0)
 
 
@@ -611,7 +620,8 @@ def test_strike_episodes_move_tension_at_once_and_wear_off_within_five_percent_o
         assert np.all(tension >= exact - 1e-3)
         assert np.all(exact > tension * 0.95 - 1e-12)
     # Never beyond one episode's factor, however many overlap.
-    assert np.all(tension >= min(factor, 1.0) - 1e-12) and np.all(tension <= max(factor, 1.0) + 1e-12)
+    assert np.all(tension >= min(factor, 1.0) - 1e-12)
+    assert np.all(tension <= max(factor, 1.0) + 1e-12)
     # Recovered between strikes long apart; not a cliff: intermediate values occur.
     assert len(np.unique(np.round(tension, 9))) > 3
 
@@ -659,7 +669,8 @@ def test_a_withdrawal_announced_changes_the_chance_and_the_length_of_deterrence(
         return result.events_of("deterrence")["day"], result.series_of("tension")
 
     days, _ = deterred(300.0, 0.0, 1.0)
-    assert len(days) > 3 and days.max() < 300  # none once announced
+    assert len(days) > 3
+    assert days.max() < 300
     days, _ = deterred(300.0, 2.0, 1.0)
     strikes_after = days[days >= 300]
     assert len(strikes_after) > 3  # probability doubled to 1: every strike deters
@@ -706,7 +717,8 @@ def test_breaks_add_their_fighters_at_the_next_day_step():
     )
     result = simulate_trial(scenario, 2)
     breaks = result.events_of("breakout")["day"]
-    assert len(breaks) > 3 and result.outcomes["breakouts"] == len(breaks)
+    assert len(breaks) > 3
+    assert result.outcomes["breakouts"] == len(breaks)
     expected = [100.0 + 250.0 * np.sum(breaks < d) for d in range(401)]
     np.testing.assert_allclose(result.series_of("isis_strength"), expected)
 
@@ -796,5 +808,6 @@ def test_exit_day_counts_coalition_troops_in_iraq_only():
     scenario = quiet(horizon_days=60, bases={"a": {}, "s": {"region": "syria"}}, forces=forces)
     result = simulate_trial(scenario, 0)
     assert result.outcomes["exit_day"] == 30.0
-    assert result.series_of("troops_iraq")[-1] == 300.0 and result.series_of("troops")[-1] == 1200.0
+    assert result.series_of("troops_iraq")[-1] == 300.0
+    assert result.series_of("troops")[-1] == 1200.0
     assert math.isnan(simulate_trial(quiet(), 0).outcomes["exit_day"])

@@ -28,7 +28,8 @@ def test_a_collapse_inside_a_window_counts_and_one_after_it_does_not():
 
 def test_a_window_the_run_does_not_see_is_censored_never_no_collapse():
     found = after_exit(100.0, None, 100.0 + 30 * MONTH_DAYS)
-    assert found["collapse_within_12m"] == 0.0 and found["collapse_within_24m"] == 0.0
+    assert found["collapse_within_12m"] == 0.0
+    assert found["collapse_within_24m"] == 0.0
     assert math.isnan(found["collapse_within_36m"])
     # A collapse inside the seen part of a cut window still counts.
     found = after_exit(100.0, 100.0 + 25 * MONTH_DAYS, 100.0 + 30 * MONTH_DAYS)

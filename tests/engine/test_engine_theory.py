@@ -600,7 +600,8 @@ def test_a_collapse_of_the_camps_guards_is_a_break_at_once_then_the_unguarded_ra
     result = simulate_trial(scenario, 0)
     assert result.events_of("breakout")["day"].tolist() == [50.0]
     strength = result.series_of("isis_strength")
-    assert np.all(strength[:50] == 1000.0) and np.all(strength[50:] == 1300.0)
+    assert np.all(strength[:50] == 1000.0)
+    assert np.all(strength[50:] == 1300.0)
 
 
 # ---------------------------------------------------------------------- collapse

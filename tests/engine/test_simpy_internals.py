@@ -45,4 +45,5 @@ def test_release_closes_waiting_processes_and_empties_the_queue():
     env.run(until=done)
     assert waiting._generator.gi_frame is not None  # the private generator the engine closes
     _release(env, [waiting])
-    assert waiting._generator.gi_frame is None and env._queue == []
+    assert waiting._generator.gi_frame is None
+    assert env._queue == []

@@ -98,7 +98,8 @@ def test_prim_finds_a_planted_box():
     assert box.loc["a", "high"] == pytest.approx(0.5, abs=0.03)
     assert box.loc["b", "low"] == pytest.approx(0.6, abs=0.03)
     assert box.loc["b", "high"] == pytest.approx(0.9, abs=0.03)
-    assert found.stats()["density"] > 0.9 and found.stats()["coverage"] > 0.8
+    assert found.stats()["density"] > 0.9
+    assert found.stats()["coverage"] > 0.8
 
 
 def test_prims_trajectory_trades_coverage_for_density():
@@ -116,7 +117,8 @@ def test_cart_puts_the_planted_box_in_its_densest_leaf():
     pure = leaves[leaves["density"] > 0.95]
     assert pure["coverage"].sum() > 0.9
     assert leaves["density"].iloc[0] == 1.0
-    assert "a > 0.19" in leaves["conditions"].iloc[0] and "b > 0.60" in leaves["conditions"].iloc[0]
+    assert "a > 0.19" in leaves["conditions"].iloc[0]
+    assert "b > 0.60" in leaves["conditions"].iloc[0]
 
 
 def test_cases_per_point_apply_the_condition_to_each_points_mean():

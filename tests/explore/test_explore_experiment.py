@@ -49,7 +49,8 @@ def test_the_points_table_has_each_outcomes_mean_interval_and_count():
     points = small().points
     row = points.loc[0]
     assert row["collapse:low"] <= row["collapse"] <= row["collapse:high"]
-    assert row["collapse:n"] == 8 and row["trials"] == 8
+    assert row["collapse:n"] == 8
+    assert row["trials"] == 8
     assert list(points[LEVER.split("=")[0]]) == [0.0, 20.0, 40.0]
 
 
@@ -66,7 +67,8 @@ def test_an_exploration_saves_and_loads_back(tmp_path):
     pd.testing.assert_frame_equal(loaded.points, exploration.points)
     pd.testing.assert_frame_equal(loaded.trials, exploration.trials)
     pd.testing.assert_frame_equal(loaded.bands[2], exploration.bands[2], check_freq=False)
-    assert loaded.design.kind == "grid" and loaded.lever_names == exploration.lever_names
+    assert loaded.design.kind == "grid"
+    assert loaded.lever_names == exploration.lever_names
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not an experiment folder"):
@@ -108,7 +110,9 @@ class FailOn:
 def test_a_failed_trial_is_recorded_with_its_point_seed_and_parameters_and_the_rest_goes_on(tmp_path):
     exploration = small(simulate=FailOn(5), checkpoint=tmp_path / "c")
     (failure,) = exploration.failures
-    assert failure["point"] == 1 and failure["index"] == 5 and "planted" in failure["reason"]
+    assert failure["point"] == 1
+    assert failure["index"] == 5
+    assert "planted" in failure["reason"]
     assert set(failure["parameters"]) == {"militia.attack_rate_per_day", "isis.strength"}
     assert list(exploration.points["trials"]) == [8, 7, 8]
     (kept,) = [f for f in Ledger.open(tmp_path / "c", _job(tmp_path / "c")).failures()]

@@ -96,7 +96,8 @@ def test_a_monthly_date_grid_lands_on_the_first_of_each_month():
     scenario = exit_scenario()
     (lever,) = make_levers(scenario, ["forces.us_asad.schedule.0.at=2024-02-01..2024-12-01/1m"])
     dates = [lever.to_date(v) for v in lever.grid(5)]
-    assert len(dates) == 11 and all(d.day == 1 for d in dates)
+    assert len(dates) == 11
+    assert all(d.day == 1 for d in dates)
 
 
 def test_a_prior_lever_takes_the_scenarios_own_distribution():
@@ -105,7 +106,7 @@ def test_a_prior_lever_takes_the_scenarios_own_distribution():
 
 
 @pytest.mark.parametrize(
-    "spec, message",
+    ("spec", "message"),
     [
         ("militia.branching_ratio", "expected PATH=LOW"),
         ("militia.branching_ratio=0.9..0.1", "LOW <= HIGH"),
@@ -141,6 +142,7 @@ def test_an_integer_field_gets_whole_values_from_a_continuous_design():
     (lever,) = make_levers(scenario, ["rules.0.when.all.0.for_days=5..20"])
     assert lever.integer
     values = lever.from_unit(np.array([0.13, 0.61]))
-    assert np.all(values == np.round(values)) and not math.isnan(values[0])
+    assert np.all(values == np.round(values))
+    assert not math.isnan(values[0])
     moved = apply_levers(scenario, [lever], [values[1]])
     assert moved.rules[0].when.all[0].for_days == int(values[1])

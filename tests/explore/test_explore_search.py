@@ -57,7 +57,8 @@ def test_search_reports_no_answer_when_the_last_value_fails():
         jobs=1,
         simulate=ThresholdTrial(dt.date(2024, 3, 20)),
     )
-    assert found.answer is None and found.status == "none"
+    assert found.answer is None
+    assert found.status == "none"
     assert "no value" in found.describe()
 
 
@@ -75,7 +76,7 @@ def test_search_gives_the_same_answer_and_probes_with_one_or_two_workers():
 
 
 @pytest.mark.parametrize(
-    "goal, message",
+    ("goal", "message"),
     [
         ("collapse_within_24m = 0.05", "expected OUTCOME OP VALUE"),
         ("collapse_within_24m <= lots", "expected OUTCOME OP VALUE"),
@@ -107,7 +108,8 @@ def test_search_says_when_the_goals_hold_at_the_start_but_not_at_the_end():
         simulate=SafeUntil(dt.date(2024, 3, 20)),
     )
     found = search(exit_scenario(), **options)
-    assert found.status == "reversed" and found.answer is None
+    assert found.status == "reversed"
+    assert found.answer is None
     assert "does not stay met" in found.describe()
     latest = search(exit_scenario(), prefer="high", **options)
     assert latest.status == "found"
@@ -139,9 +141,11 @@ def test_optimize_finds_a_front_of_speed_against_risk_with_common_random_numbers
         simulate=TradeOff(dt.date(2024, 1, 1)),
     )
     found = optimize(exit_scenario(), **options)
-    assert len(found.points) == 12 and found.design.kind == "optuna"
+    assert len(found.points) == 12
+    assert found.design.kind == "optuna"
     front = pareto(found, objectives)
     risks = front["collapse_within_24m"].to_numpy()
-    assert len(front) >= 2 and (np.diff(risks) <= 0).all()  # later exits on the front are safer
+    assert len(front) >= 2
+    assert (np.diff(risks) <= 0).all()
     again = optimize(exit_scenario(), **options)
     pd.testing.assert_frame_equal(again.points, found.points)  # the same seed, the same search

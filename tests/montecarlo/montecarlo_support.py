@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,9 +93,8 @@ class KillingTrial:
         self.once = once
 
     def __call__(self, scenario: Scenario, seed: np.random.SeedSequence):
-        if seed.spawn_key == (self.index,):
-            if self.once is None or not os.path.exists(self.once):
-                if self.once is not None:
-                    open(self.once, "w").close()
-                os.kill(os.getpid(), signal.SIGKILL)
+        if seed.spawn_key == (self.index,) and (self.once is None or not os.path.exists(self.once)):
+            if self.once is not None:
+                Path(self.once).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
         return simulate_trial(scenario, seed)

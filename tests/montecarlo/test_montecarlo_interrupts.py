@@ -31,16 +31,19 @@ def run_failing(trials: int, jobs: int, index: int, error: BaseException, max_fa
 def test_a_failing_trial_is_recorded_with_its_draws_and_traceback_and_the_run_goes_on(jobs):
     results = run_failing(20, jobs, 13, ValueError("negative troops"))
     assert not results.interrupted
-    assert results.n_trials == 19 and 13 not in results.trials.index
+    assert results.n_trials == 19
+    assert 13 not in results.trials.index
     (failure,) = results.failures
     assert (failure["index"], failure["seed"]) == (13, 5)
-    assert "negative troops" in failure["reason"] and "ValueError" in failure["traceback"]
+    assert "negative troops" in failure["reason"]
+    assert "ValueError" in failure["traceback"]
     full = run(small_scenario(), trials=20, seed=5, jobs=1, progress=False)
     drawn = {c.removeprefix("param:"): v for c, v in full.trials.loc[13].items() if c.startswith("param:")}
     assert failure["parameters"] == drawn
     pd.testing.assert_frame_equal(results.trials, full.trials.drop(index=13))
     np.testing.assert_array_equal(results.series("troops"), np.delete(full.series("troops"), 13, axis=0))
-    assert "1 failed" in repr(results) and "failed" in results._repr_html_()
+    assert "1 failed" in repr(results)
+    assert "failed" in results._repr_html_()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -48,12 +51,15 @@ def test_more_failures_than_tolerated_stop_the_run_naming_the_trial_and_keeping_
     with pytest.raises(TooManyFailures) as caught:
         run_failing(20, jobs, 13, ValueError("negative troops"), max_failures=0)
     error = caught.value
-    assert isinstance(error, TrialError) and (error.index, error.seed) == (13, 5)
+    assert isinstance(error, TrialError)
+    assert (error.index, error.seed) == (13, 5)
     message = str(error)
     assert "1 trials failed, more than the 0 tolerated" in message
-    assert "trial 13" in message and "negative troops" in message
+    assert "trial 13" in message
+    assert "negative troops" in message
     assert "SeedSequence(5, spawn_key=(13,))" in message
-    assert error.results.interrupted and 13 not in error.results.trials.index
+    assert error.results.interrupted
+    assert 13 not in error.results.trials.index
     assert [f["index"] for f in error.results.failures] == [13]
 
 
@@ -72,7 +78,8 @@ def test_ctrl_c_in_a_serial_run_keeps_the_trials_finished_before_it():
 
 def test_ctrl_c_before_any_trial_finished_gives_empty_results():
     results = run_failing(5, 1, 0, KeyboardInterrupt())
-    assert results.interrupted and results.n_trials == 0
+    assert results.interrupted
+    assert results.n_trials == 0
     assert results.series("troops").shape == (0, 91)
     assert results.bands("troops")["p50"].isna().all()
     assert results.collapse_curve()["probability"].isna().all()

@@ -25,7 +25,8 @@ def test_a_unit_written_is_read_back_with_the_same_bits_and_dtypes(tmp_path):
         "events": events,
     }
     ledger.write("trials-000005-000009", arrays)
-    assert ledger.units() == ["trials-000005-000009"] and ledger.has("trials-000005-000009")
+    assert ledger.units() == ["trials-000005-000009"]
+    assert ledger.has("trials-000005-000009")
     back = ledger.read("trials-000005-000009")
     assert set(back) == set(arrays)
     for name, values in arrays.items():
@@ -39,7 +40,8 @@ def test_reopening_with_the_same_job_resumes_and_another_job_is_refused(tmp_path
     assert not first.resumed
     first.write("u1", {"x": np.arange(3)})
     again = Ledger.open(tmp_path / "job", JOB)
-    assert again.resumed and again.units() == ["u1"]
+    assert again.resumed
+    assert again.units() == ["u1"]
     with pytest.raises(LedgerMismatch, match="differs in seed"):
         Ledger.open(tmp_path / "job", {**JOB, "seed": 8})
     assert Ledger.open(tmp_path / "job", JOB).units() == ["u1"]  # the refusal changed nothing
@@ -100,6 +102,7 @@ def test_unit_ids_must_be_plain_names(tmp_path):
 def test_remove_deletes_the_folder_and_the_manifest_holds_the_fingerprint(tmp_path):
     ledger = Ledger.open(tmp_path / "job", JOB)
     manifest = json.loads((tmp_path / "job" / MANIFEST).read_text())
-    assert manifest["job"]["seed"] == 7 and {"code", "format"} <= set(manifest["job"])
+    assert manifest["job"]["seed"] == 7
+    assert {"code", "format"} <= set(manifest["job"])
     ledger.remove()
     assert not (tmp_path / "job").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ def test_jobs_1_and_jobs_2_give_identical_trials_and_the_posterior_s_particles(s
     parallel = run(scenario, trials=16, jobs=2, progress=False)
     pd.testing.assert_frame_equal(serial.trials, parallel.trials)
     np.testing.assert_array_equal(serial.series("isis_strength"), parallel.series("isis_strength"))
-    particles = {tuple(row) for row in json.loads(open(fit).read())["particles"]}
+    particles = {tuple(row) for row in json.loads(Path(fit).read_text())["particles"]}
     drawn = serial.trials[[f"param:{RATE}", f"param:{STRENGTH}"]].to_numpy()
     assert all(tuple(row) in particles for row in drawn.tolist())
 

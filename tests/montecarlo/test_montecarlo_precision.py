@@ -15,7 +15,8 @@ def test_a_precise_run_stops_when_the_interval_is_narrow_enough_and_says_how_man
         small_scenario(), trials=16, jobs=1, progress=False, precision=0.12, precision_outcomes=["collapse"]
     )
     precise = results.timings["precision"]
-    assert precise["reached"] and precise["half_widths"]["collapse"] <= 0.12
+    assert precise["reached"]
+    assert precise["half_widths"]["collapse"] <= 0.12
     assert results.n_trials == precise["trials_needed"] in (16, 32, 64, 128, 256)
     # the batch before was not precise enough (else the run would have stopped there)
     fewer = run(small_scenario(), trials=results.n_trials // 2, jobs=1, progress=False)
@@ -42,7 +43,8 @@ def test_a_precise_run_stops_at_the_cap_and_says_it_did_not_reach_the_target():
         precision_outcomes=["collapse"],
         max_trials=32,
     )
-    assert results.n_trials == 32 and not results.timings["precision"]["reached"]
+    assert results.n_trials == 32
+    assert not results.timings["precision"]["reached"]
 
 
 def test_a_precise_comparison_keeps_its_scenarios_paired():
@@ -77,4 +79,5 @@ def test_precision_on_the_command_line_reports_the_trials_needed(tmp_path, capsy
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_a_precision_that_is_not_positive_is_refused(tmp_path, capsys, value):
     status = main(["scenarios/fast_exit.yaml", "--precision", value, "--out", str(tmp_path / "o")])
-    assert status == 2 and "--precision" in capsys.readouterr().err
+    assert status == 2
+    assert "--precision" in capsys.readouterr().err

@@ -57,7 +57,8 @@ def test_a_run_interrupted_then_resumed_equals_an_uninterrupted_run_and_runs_onl
     tmp_path, straight
 ):
     stopped = go(tmp_path / "cp", FailingTrial(19, KeyboardInterrupt()))
-    assert stopped.interrupted and stopped.n_trials == 19
+    assert stopped.interrupted
+    assert stopped.n_trials == 19
     counting = CountingTrial()
     resumed = go(tmp_path / "cp", counting)
     assert sorted(counting.ran) == list(range(19, TRIALS))  # even the part chunk 16-18 was kept
@@ -87,7 +88,8 @@ def test_failed_trials_are_kept_in_the_checkpoint_and_not_run_again(tmp_path):
     counting = CountingTrial()
     again = go(tmp_path / "cp", counting)
     assert counting.ran == []
-    assert [f["index"] for f in again.failures] == [7] and "boom" in again.failures[0]["reason"]
+    assert [f["index"] for f in again.failures] == [7]
+    assert "boom" in again.failures[0]["reason"]
     pd.testing.assert_frame_equal(again.trials, first.trials)
 
 

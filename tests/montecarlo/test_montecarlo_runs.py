@@ -41,7 +41,8 @@ def assert_same_trials(a: Results, b: Results) -> None:
 
 
 def test_jobs_1_and_jobs_2_give_identical_trials_series_and_events(serial, parallel):
-    assert serial.timings["backend"] == "serial" and parallel.timings["backend"] == "processes"
+    assert serial.timings["backend"] == "serial"
+    assert parallel.timings["backend"] == "processes"
     assert parallel.timings["jobs"] == 2
     assert_same_trials(serial, parallel)
 
@@ -127,7 +128,8 @@ def test_compare_takes_trials_and_seed_from_the_first_scenario():
     assert list(summary.columns) == ["first", "second", "kind", "unit"]
     assert summary.loc["collapse", "kind"] == "binary"
     assert comparison.summary().loc[("collapse", "second"), "kind"] == "binary"
-    assert "Comparison" in comparison._repr_html_() and "first" in comparison._repr_html_()
+    assert "Comparison" in comparison._repr_html_()
+    assert "first" in comparison._repr_html_()
 
 
 def test_compare_rejects_a_single_scenario_not_in_a_list(scenario):
@@ -164,16 +166,19 @@ def test_trials_table_holds_drawn_parameters_every_outcome_and_events_processed(
     assert trials["param:isis.strength"].between(1000, 9000).all()
     for name in ("militia_attacks", "collapse", "collapse_day", "attacks_at:erbil", "rule:redeploy"):
         assert trials[name].dtype == np.float64
-    assert trials["n_events"].dtype == np.int64 and (trials["n_events"] > 0).all()
+    assert trials["n_events"].dtype == np.int64
+    assert (trials["n_events"] > 0).all()
     assert trials.columns[-1] == "n_events"
 
 
 def test_series_are_compact_per_trial_arrays_over_the_dates(serial):
     assert serial.series_names[:2] == ("troops:us_asad", "troops:nato_erbil")
     assert serial.elements == ["us_asad", "nato_erbil"]
-    assert len(serial.dates) == 91 and serial.dates[0] == pd.Timestamp("2024-01-01")
+    assert len(serial.dates) == 91
+    assert serial.dates[0] == pd.Timestamp("2024-01-01")
     troops = serial.series("troops")
-    assert troops.shape == (TRIALS, 91) and troops.dtype == np.float32
+    assert troops.shape == (TRIALS, 91)
+    assert troops.dtype == np.float32
     assert not troops.flags.writeable
     np.testing.assert_allclose(troops[:, 0], 2000)
     with pytest.raises(KeyError, match="unknown series"):
@@ -200,12 +205,11 @@ def test_summary_gives_wilson_intervals_for_probabilities_and_t_intervals_for_co
     summary = serial.summary()
     assert list(summary.columns) == ["mean", "ci_low", "ci_high", "median", "p5", "p95", "n", "kind", "unit"]
     assert summary.index.name == "outcome"
-    assert "n_events" not in summary.index and not any(i.startswith("param:") for i in summary.index)
+    assert "n_events" not in summary.index
+    assert not any(i.startswith("param:") for i in summary.index)
     collapse = summary.loc["collapse"]
-    assert (
-        collapse["kind"] == "binary"
-        and 0 <= collapse["ci_low"] <= collapse["mean"] <= collapse["ci_high"] <= 1
-    )
+    assert collapse["kind"] == "binary"
+    assert 0 <= collapse["ci_low"] <= collapse["mean"] <= collapse["ci_high"] <= 1
     attacks = serial.trials["militia_attacks"]
     half = 2.068658 * attacks.std(ddof=1) / np.sqrt(TRIALS)  # t(0.975, 23)
     assert summary.loc["militia_attacks", "ci_high"] == pytest.approx(attacks.mean() + half)
@@ -221,7 +225,8 @@ def test_collapse_curve_is_the_share_collapsed_by_each_day_when_censored_only_at
     days = serial.trials["collapse_day"].to_numpy()
     by_day = [(days <= d).sum() / TRIALS for d in range(91)]  # nan <= d is False
     np.testing.assert_allclose(curve["probability"], by_day)
-    assert (curve["low"] <= curve["probability"]).all() and (curve["probability"] <= curve["high"]).all()
+    assert (curve["low"] <= curve["probability"]).all()
+    assert (curve["probability"] <= curve["high"]).all()
     assert curve["probability"].is_monotonic_increasing
 
 
@@ -258,9 +263,11 @@ def test_events_have_names_dates_and_the_columns_the_plots_read(serial):
     ]
     attacks = events[events["kind"] == "attack"]
     assert len(attacks) == serial.trials.loc[serial.events_kept_for, "militia_attacks"].sum()
-    assert set(attacks["base"]) <= {"al_asad", "erbil"} and attacks["weapon"].notna().all()
+    assert set(attacks["base"]) <= {"al_asad", "erbil"}
+    assert attacks["weapon"].notna().all()
     rules = events[events["kind"] == "rule"]
-    assert set(rules["rule"]) <= {"redeploy"} and rules["base"].isna().all()
+    assert set(rules["rule"]) <= {"redeploy"}
+    assert rules["base"].isna().all()
     waypoints = events[events["kind"] == "waypoint"]
     assert set(waypoints["force"]) <= {"us_asad", "nato_erbil"}
     offsets = (events["date"] - pd.Timestamp("2024-01-01")) / pd.Timedelta(days=1)
@@ -277,12 +284,15 @@ def test_timings_say_how_long_and_how(serial):
 
 def test_html_view_shows_title_trials_seed_and_summary(serial):
     text = serial._repr_html_()
-    assert "Results: small" in text and "24 trials" in text and "seed 11" in text
-    assert "militia_attacks" in text and "<table" in text
+    assert "Results: small" in text
+    assert "24 trials" in text
+    assert "seed 11" in text
+    assert "militia_attacks" in text
+    assert "<table" in text
 
 
 @pytest.mark.parametrize(
-    "arguments, message",
+    ("arguments", "message"),
     [
         ({"trials": 0}, "trials"),
         ({"trials": 2.5}, "trials"),

@@ -22,7 +22,8 @@ def test_wilson_of_5_in_10_is_the_hand_computed_interval():
     half = Z * math.sqrt(0.25 / 10 + Z**2 / 400) / (1 + Z**2 / 10)
     estimate, low, high = wilson(5, 10)
     assert estimate == 0.5
-    assert low == pytest.approx(0.5 - half, abs=1e-12) and low == pytest.approx(0.2366, abs=1e-4)
+    assert low == pytest.approx(0.5 - half, abs=1e-12)
+    assert low == pytest.approx(0.2366, abs=1e-4)
     assert high == pytest.approx(0.5 + half, abs=1e-12)
 
 
@@ -32,7 +33,8 @@ def test_wilson_of_none_or_all_keeps_a_one_sided_interval():
     assert high == pytest.approx((Z**2 / 10) / (1 + Z**2 / 10), abs=1e-12)  # 0.2775
     assert high == pytest.approx(0.2775, abs=1e-4)
     estimate, low, high = wilson(10, 10)
-    assert (estimate, high) == (1.0, 1.0) and low == pytest.approx(1 - 0.2775, abs=1e-4)
+    assert (estimate, high) == (1.0, 1.0)
+    assert low == pytest.approx(1 - 0.2775, abs=1e-4)
 
 
 def test_wilson_of_2_in_20_matches_the_textbook_value():
@@ -67,7 +69,9 @@ def test_mean_ci_equals_scipys_t_interval():
 def test_mean_ci_ignores_nan_and_handles_tiny_samples():
     assert mean_ci(np.array([1.0, np.nan, 3.0]))[0] == 2.0
     mean, low, high = mean_ci(np.array([4.0]))
-    assert mean == 4.0 and math.isnan(low) and math.isnan(high)
+    assert mean == 4.0
+    assert math.isnan(low)
+    assert math.isnan(high)
     assert all(math.isnan(v) for v in mean_ci(np.array([])))
     assert tuple(mean_ci(np.array([2.0, 2.0, 2.0]))) == (2.0, 2.0, 2.0)
 
@@ -75,7 +79,8 @@ def test_mean_ci_ignores_nan_and_handles_tiny_samples():
 def test_paired_difference_of_identical_samples_is_exactly_zero():
     x = np.array([1.5, 2.25, np.nan, 7.0])
     interval, n = paired_difference(x, x.copy())
-    assert tuple(interval) == (0.0, 0.0, 0.0) and n == 3
+    assert tuple(interval) == (0.0, 0.0, 0.0)
+    assert n == 3
 
 
 def test_paired_difference_is_the_t_interval_of_the_differences():
@@ -89,8 +94,11 @@ def test_paired_difference_is_the_t_interval_of_the_differences():
 
 def test_describe_outcome_summarises_a_day_outcome_over_the_trials_it_happened():
     row = describe_outcome(np.array([10.0, np.nan, 30.0, np.nan]), "day", "day")
-    assert row["n"] == 2 and row["mean"] == 20.0 and row["median"] == 20.0
-    assert row["p5"] == pytest.approx(11.0) and row["p95"] == pytest.approx(29.0)
+    assert row["n"] == 2
+    assert row["mean"] == 20.0
+    assert row["median"] == 20.0
+    assert row["p5"] == pytest.approx(11.0)
+    assert row["p95"] == pytest.approx(29.0)
     binary = describe_outcome(np.array([1.0, 0.0, 0.0, 0.0]), "binary", "yes/no")
     assert (binary["mean"], binary["ci_low"], binary["ci_high"]) == pytest.approx(tuple(wilson(1, 4)))
 
@@ -124,7 +132,8 @@ def test_kaplan_meier_band_before_any_event_and_after_all_is_the_exact_binomial_
     curve = kaplan_meier(TIMES, OBSERVED, np.array([0.5, 5.0]))
     assert curve["low"][0] == 0.0
     assert curve["high"][0] == pytest.approx(1 - 0.025 ** (1 / 6))  # 0 events among 6 at risk
-    assert curve["probability"][1] == 1.0 and curve["high"][1] == 1.0
+    assert curve["probability"][1] == 1.0
+    assert curve["high"][1] == 1.0
     assert curve["low"][1] == pytest.approx(0.025)  # the one subject left had the event
 
 
@@ -133,7 +142,8 @@ def test_kaplan_meier_band_before_the_first_event_narrows_with_those_still_at_ri
     curve = kaplan_meier(
         np.array([1.0, 2.0, 3.0, 4.0]), np.array([False, False, True, False]), np.array([0.0, 1.5, 2.5])
     )
-    assert (curve["probability"] == 0).all() and (curve["low"] == 0).all()
+    assert (curve["probability"] == 0).all()
+    assert (curve["low"] == 0).all()
     np.testing.assert_array_equal(curve["at_risk"], [4, 3, 2])
     np.testing.assert_allclose(curve["high"], [1 - 0.025 ** (1 / n) for n in (4, 3, 2)], rtol=1e-12)
 
@@ -178,12 +188,14 @@ def test_kaplan_meier_censored_only_at_the_horizon_is_the_share_with_the_event()
     share = [(days <= t).sum() / 200 for t in grid]
     np.testing.assert_allclose(curve["probability"], share, atol=1e-12)
     assert ((curve["low"] <= curve["probability"]) & (curve["probability"] <= curve["high"])).all()
-    assert curve["low"].between(0, 1).all() and curve["high"].between(0, 1).all()
+    assert curve["low"].between(0, 1).all()
+    assert curve["high"].between(0, 1).all()
 
 
 def test_kaplan_meier_without_events_stays_at_zero_with_an_upper_bound():
     curve = kaplan_meier(np.full(50, 10.0), np.zeros(50, bool), np.arange(11.0))
-    assert (curve["probability"] == 0).all() and (curve["low"] == 0).all()
+    assert (curve["probability"] == 0).all()
+    assert (curve["low"] == 0).all()
     np.testing.assert_allclose(curve["high"], 1 - 0.025 ** (1 / 50))
 
 
@@ -191,9 +203,11 @@ def test_summary_intervals_stay_inside_the_outcomes_support():
     skewed = np.array([0.0, 0.0, 0.0, 0.0, 40.0])  # t interval of the mean dips below zero
     row = describe_outcome(skewed, "count", "attacks")
     assert mean_ci(skewed).low < 0
-    assert row["ci_low"] == 0.0 and row["ci_high"] > row["mean"]
+    assert row["ci_low"] == 0.0
+    assert row["ci_high"] > row["mean"]
     share = describe_outcome(np.array([1.0, 1.0, 1.0, 0.0]), "level", "share")
-    assert share["ci_high"] == 1.0 and mean_ci(np.array([1.0, 1.0, 1.0, 0.0])).high > 1
+    assert share["ci_high"] == 1.0
+    assert mean_ci(np.array([1.0, 1.0, 1.0, 0.0])).high > 1
 
 
 def test_percentiles_of_yes_no_and_count_outcomes_are_observed_values():

@@ -54,7 +54,8 @@ def test_load_results_gives_back_equal_results(results, tmp_path):
     assert loaded.scenario == results.scenario
     assert (loaded.name, loaded.seed, loaded.n_trials) == (results.name, results.seed, results.n_trials)
     assert loaded.events_kept_for == results.events_kept_for == list(range(5))
-    assert loaded.series_names == results.series_names and loaded.timings == results.timings
+    assert loaded.series_names == results.series_names
+    assert loaded.timings == results.timings
 
 
 def test_a_run_without_kept_events_writes_no_events_file_and_loads_an_empty_log(tmp_path):
@@ -73,7 +74,8 @@ def test_shared_series_and_an_empty_interrupted_run_survive_the_round_trip(resul
     ]
     empty = Results(results.scenario, 1, results.trials.iloc[:0], {"troops": np.empty((0, 91), np.float32)})
     back = load_results(empty.save(tmp_path / "empty"))
-    assert back.n_trials == 0 and back.series("troops").shape == (0, 91)
+    assert back.n_trials == 0
+    assert back.series("troops").shape == (0, 91)
 
 
 def test_saving_again_replaces_the_earlier_results(results, tmp_path):

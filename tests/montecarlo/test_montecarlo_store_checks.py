@@ -46,8 +46,10 @@ def reseal(folder: Path, name: str) -> None:
 
 def test_failures_are_saved_in_run_json_and_read_back(results, folder):
     info = json.loads((folder / "run.json").read_text())
-    assert info["failed"] == 1 and info["failures"][0]["index"] == 4
-    assert "bad draw" in info["failures"][0]["reason"] and "Traceback" in info["failures"][0]["traceback"]
+    assert info["failed"] == 1
+    assert info["failures"][0]["index"] == 4
+    assert "bad draw" in info["failures"][0]["reason"]
+    assert "Traceback" in info["failures"][0]["traceback"]
     assert set(info["files"]) >= {"trials.parquet", "series.npz", "events.parquet", "summary.csv"}
     assert load_results(folder).failures == results.failures
 
@@ -90,7 +92,7 @@ def test_run_json_that_disagrees_with_the_folder_is_refused(folder, changes, mes
 )
 def test_a_damaged_run_json_raises_value_error(folder, text):
     (folder / "run.json").write_text(text)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"run\.json"):
         load_results(folder)
 
 
@@ -207,7 +209,8 @@ def test_packed_series_come_back_bit_for_bit_whatever_the_values():
     packed = store.encode_series(values)
     back = store.decode_series(packed, values.shape)
     np.testing.assert_array_equal(back.view(np.uint32), values.view(np.uint32))
-    assert packed.dtype == np.uint8 and packed.nbytes < values.nbytes
+    assert packed.dtype == np.uint8
+    assert packed.nbytes < values.nbytes
 
 
 def test_packed_series_of_the_wrong_shape_are_refused():

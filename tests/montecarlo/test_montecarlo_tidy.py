@@ -34,7 +34,8 @@ def comparison():
 
 def test_identifier_names_work_in_query_and_are_unique(results):
     names = [identifier(c) for c in results.trials.columns]
-    assert all(n.isidentifier() for n in names) and len(set(names)) == len(names)
+    assert all(n.isidentifier() for n in names)
+    assert len(set(names)) == len(names)
     assert identifier("param:militia.attack_rate_per_day") == "militia__attack_rate_per_day"
     frame = results.params.join(results.outcomes)
     assert (
@@ -60,7 +61,8 @@ def test_params_and_outcomes_are_apart_and_keep_the_values(results):
 def test_outcomes_have_the_dtype_their_kind_calls_for(results):
     outcomes = results.outcomes
     assert outcomes["collapse"].dtype == bool
-    assert outcomes["militia_attacks"].dtype == np.int64 and outcomes["attacks_at__erbil"].dtype == np.int64
+    assert outcomes["militia_attacks"].dtype == np.int64
+    assert outcomes["attacks_at__erbil"].dtype == np.int64
     assert outcomes["peak_territory"].dtype == np.float64
     assert outcomes.attrs["units"]["militia_attacks"] == "attacks"
 
@@ -81,7 +83,8 @@ def test_day_outcomes_come_with_their_calendar_dates(results):
         assert (outcomes.loc[~happened, date].isna()).all()
         expected = start + pd.to_timedelta(np.floor(outcomes.loc[happened, day]), unit="D")
         assert (outcomes.loc[happened, date] == expected).all()
-    assert results.date_of(0) == start and results.date_of(1.9) == start + pd.Timedelta(days=1)
+    assert results.date_of(0) == start
+    assert results.date_of(1.9) == start + pd.Timedelta(days=1)
     assert pd.isna(results.date_of(float("nan")))
 
 
@@ -89,7 +92,8 @@ def test_the_long_series_table_holds_every_value_once(results):
     frame = results.series_frame(["territory", "troops"])
     assert list(frame.columns) == ["trial", "date", "series", "value"]
     assert len(frame) == results.n_trials * len(results.dates) * 2
-    assert frame["value"].dtype == np.float32 and isinstance(frame["series"].dtype, pd.CategoricalDtype)
+    assert frame["value"].dtype == np.float32
+    assert isinstance(frame["series"].dtype, pd.CategoricalDtype)
     wide = frame[frame["series"] == "territory"].pivot(index="trial", columns="date", values="value")
     np.testing.assert_array_equal(wide.to_numpy(), results.series("territory"))
     assert frame.attrs["units"] == {"territory": "share", "troops": "troops"}
@@ -99,9 +103,11 @@ def test_to_xarray_labels_dimensions_units_and_roles(results):
     xr = pytest.importorskip("xarray")
     data = results.to_xarray()
     assert isinstance(data, xr.Dataset)
-    assert data.sizes["trial"] == results.n_trials and data.sizes["date"] == len(results.dates)
+    assert data.sizes["trial"] == results.n_trials
+    assert data.sizes["date"] == len(results.dates)
     np.testing.assert_array_equal(data["territory"].to_numpy(), results.series("territory"))
-    assert data["territory"].dims == ("trial", "date") and data["territory"].attrs["units"] == "share"
+    assert data["territory"].dims == ("trial", "date")
+    assert data["territory"].attrs["units"] == "share"
     assert data["troops__nato_erbil"].dims == ("date",)  # the same in every trial: stored once
     assert data["militia_attacks"].attrs["role"] == "outcome"
     assert data["militia__attack_rate_per_day"].attrs["path"] == "militia.attack_rate_per_day"
@@ -160,7 +166,8 @@ def test_collapse_table_after_the_exit_counts_only_trials_that_can_tell(comparis
         collapsed = collapse_day <= end
         can_tell = collapsed | (r.scenario.days >= end)
         assert 0 < can_tell.sum() < len(can_tell)  # some censored, some not
-        assert row["n"] == can_tell.sum() and row["probability"] == collapsed.sum() / can_tell.sum()
+        assert row["n"] == can_tell.sum()
+        assert row["probability"] == collapsed.sum() / can_tell.sum()
         assert row["low"] <= row["probability"] <= row["high"]
     with pytest.raises(ValueError, match="not both"):
         comparison.collapse_table(dates=["2024-02-01"], months_after_exit=[12])
@@ -171,8 +178,10 @@ def test_collapse_table_agrees_with_the_outcome_of_the_same_window():
     both = compare([scenario], trials=30, jobs=1, progress=False)
     row = both.collapse_table(months_after_exit=[12]).iloc[0]
     outcome = both.results[0].trials["collapse_within_12m"].dropna()
-    assert len(outcome) > 0 and 0 < outcome.mean() < 1
-    assert row["n"] == len(outcome) and row["probability"] == outcome.mean()
+    assert len(outcome) > 0
+    assert 0 < outcome.mean() < 1
+    assert row["n"] == len(outcome)
+    assert row["probability"] == outcome.mean()
 
 
 def test_load_comparison_gives_back_the_comparison(comparison, tmp_path):
@@ -192,4 +201,5 @@ def test_day_differences_compare_dates_when_runs_start_apart():
     both = compare([early, late_start], trials=10, jobs=1, progress=False)
     row = both.differences().set_index("outcome").loc["exit_day"]
     # The same schedule in days, ten days later on the calendar: exits ten days later.
-    assert row["mean_diff"] == pytest.approx(10.0) and row["ci_low"] == pytest.approx(10.0)
+    assert row["mean_diff"] == pytest.approx(10.0)
+    assert row["ci_low"] == pytest.approx(10.0)

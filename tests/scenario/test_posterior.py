@@ -139,7 +139,8 @@ def test_the_posterior_overrides_what_the_scenario_writes_and_leaves_other_draws
     joint = load_scenario(write_scenario(tmp_path, "joint.yaml", "posterior: {file: fit.json}\n"))
     found = uncertain_parameters(joint)
     assert list(found) == [RATE, RATIO, "militia.decay_days"]  # in the order of the schema
-    assert isinstance(found[RATE], FromPosterior) and found[RATIO].dist == "posterior"
+    assert isinstance(found[RATE], FromPosterior)
+    assert found[RATIO].dist == "posterior"
     assert found[RATE].support() == (1.2, 2.4)
     draws = draw_parameters(joint, 200, seed=9)
     assert set(draws[RATE]) == {1.2, 2.4}  # the scenario's uniform is overridden
@@ -155,7 +156,9 @@ def test_fixing_a_draw_sets_every_posterior_parameter_and_drops_the_section(synt
     assert has_distribution(scenario)
     draws = draw_parameters(scenario, 3, seed=1)
     fixed = fix(scenario, {path: values[2] for path, values in draws.items()})
-    assert fixed.posterior is None and not has_distribution(fixed) and uncertain_parameters(fixed) == {}
+    assert fixed.posterior is None
+    assert not has_distribution(fixed)
+    assert uncertain_parameters(fixed) == {}
     assert fixed.militia.attack_rate_per_day == draws[RATE][2]
     assert fixed.militia.branching_ratio == draws[RATIO][2]
 
@@ -166,7 +169,8 @@ def test_a_subset_takes_only_the_named_parameters(tmp_path):
     )
     assert scenario.posterior.paths == (RATIO,)
     found = uncertain_parameters(scenario)
-    assert isinstance(found[RATIO], FromPosterior) and found[RATE].dist == "uniform"
+    assert isinstance(found[RATIO], FromPosterior)
+    assert found[RATE].dist == "uniform"
 
 
 def test_a_lone_trial_draws_the_posterior_from_its_own_stream(synthetic):
@@ -186,7 +190,8 @@ def test_provenance_and_the_file_are_kept_on_the_scenario(tmp_path):
     assert scenario.posterior.provenance["method"].startswith("hand-made")
     assert "particles" not in scenario.posterior.provenance
     data = scenario.posterior.data
-    assert data.particles.shape == (6, 3) and data.weights.sum() == pytest.approx(1.0)
+    assert data.particles.shape == (6, 3)
+    assert data.weights.sum() == pytest.approx(1.0)
 
 
 # ------------------------------------------------------- common random numbers
@@ -302,7 +307,8 @@ def test_a_bad_posterior_file_is_refused_with_one_clear_message_and_validate_exi
     assert "Traceback" not in str(raised.value)
     assert main(["validate", str(scenario_file)]) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_a_file_not_named_json_is_never_read(tmp_path):
@@ -319,10 +325,10 @@ def test_a_subset_naming_a_parameter_not_in_the_file_points_at_that_entry(tmp_pa
     with pytest.raises(ScenarioError) as raised:
         load_scenario(scenario_file)
     [problem] = raised.value.problems
-    assert problem.field == "posterior.parameters.1" and problem.line == SCENARIO.count("\n") + 5
-    assert (
-        "expected one of the parameters of" in problem.message and "'militia.decay_days'" in problem.message
-    )
+    assert problem.field == "posterior.parameters.1"
+    assert problem.line == SCENARIO.count("\n") + 5
+    assert "expected one of the parameters of" in problem.message
+    assert "'militia.decay_days'" in problem.message
 
 
 def test_a_correlation_with_a_posterior_parameter_is_refused(tmp_path):
@@ -341,7 +347,8 @@ def test_values_that_break_a_check_across_fields_are_refused(tmp_path):
     with pytest.raises(ScenarioError) as raised:
         load_scenario(write_scenario(tmp_path, "s.yaml", "posterior: {file: fit.json}\n"))
     [problem] = raised.value.problems
-    assert "can break forces.us_asad.roles" in problem.message and "summing to at most 1" in problem.message
+    assert "can break forces.us_asad.roles" in problem.message
+    assert "summing to at most 1" in problem.message
 
 
 # ----------------------------------------------------------------- large files
@@ -371,7 +378,8 @@ def test_the_example_file_in_the_model_docs_reads_as_a_posterior(tmp_path):
     example = section.split("```json\n")[1].split("```")[0]
     posterior = read_posterior(write_text(tmp_path / "example.json", example))
     assert posterior.parameters == (RATE, RATIO)
-    assert posterior.particles.shape == (3, 2) and posterior.weights.sum() == pytest.approx(1.0)
+    assert posterior.particles.shape == (3, 2)
+    assert posterior.weights.sum() == pytest.approx(1.0)
     assert posterior.provenance["method"].startswith("ABC-SMC")
 
 

@@ -33,7 +33,8 @@ forces:
 def test_by_starts_the_move_ramp_days_earlier():
     scenario = scenario_from_text(TEXT)
     erbil, baghdad = (scenario.forces[k].schedule[0] for k in ("us_erbil", "us_baghdad"))
-    assert erbil.at == dt.date(2026, 12, 31) - dt.timedelta(days=120) and erbil.by == dt.date(2026, 12, 31)
+    assert erbil.at == dt.date(2026, 12, 31) - dt.timedelta(days=120)
+    assert erbil.by == dt.date(2026, 12, 31)
     assert baghdad.at == dt.date(2025, 7, 3)
 
 
@@ -42,10 +43,12 @@ def test_the_level_is_reached_on_the_day_by_names():
     trial = simulate_trial(scenario, 1)
     day = (dt.date(2025, 9, 1) - scenario.start).days
     baghdad = trial.series_of("troops:us_baghdad")
-    assert baghdad[day] == 0 and baghdad[day - 2] > 0  # reached on the day, not before
+    assert baghdad[day] == 0
+    assert baghdad[day - 2] > 0
     erbil = trial.series_of("troops:us_erbil")
     end = (dt.date(2026, 12, 31) - scenario.start).days
-    assert erbil[end] == 1500 and erbil[end - 2] > 1500
+    assert erbil[end] == 1500
+    assert erbil[end - 2] > 1500
 
 
 def test_by_as_a_day_counts_back_in_days():
@@ -61,7 +64,7 @@ def test_a_saved_scenario_with_by_reads_back_the_same():
 
 
 @pytest.mark.parametrize(
-    "change, into, expected",
+    ("change", "into", "expected"),
     [
         ("ramp_days: 60}", "ramp_days: {dist: uniform, low: 30, high: 90}}", "expected a fixed ramp_days"),
         ("{by: 2025-09-01,", "{by: 2025-09-01, at: 2025-01-10,", "expected 'at' or 'by', not both"),
@@ -72,4 +75,5 @@ def test_by_that_cannot_be_counted_back_is_one_clear_error_at_its_line(change, i
     with pytest.raises(ScenarioError) as caught:
         scenario_from_text(TEXT.replace(change, into))
     (problem,) = caught.value.problems
-    assert str(problem).startswith("<text>:17:9: forces.us_baghdad.schedule.0: ") and expected in str(problem)
+    assert str(problem).startswith("<text>:17:9: forces.us_baghdad.schedule.0: ")
+    assert expected in str(problem)

@@ -79,7 +79,8 @@ def test_a_parameter_outside_any_correlation_keeps_its_draws_when_others_are_cor
         2,
     )
     untouched = set(plain) - {"isis.strength", "militia.troop_elasticity"}
-    assert untouched and all(np.array_equal(plain[p], tied[p]) for p in untouched)
+    assert untouched
+    assert all(np.array_equal(plain[p], tied[p]) for p in untouched)
 
 
 def test_the_shipped_baseline_draws_at_least_twenty_parameters_with_its_correlations():
@@ -119,7 +120,8 @@ def test_a_key_of_the_first_model_is_refused_naming_its_replacement():
     with pytest.raises(ScenarioError) as raised:
         scenario_from_text(BASELINE.replace("relaxation_per_day:", "decay_per_day:"), base_dir=SCENARIOS)
     message = str(raised.value)
-    assert "isf.decay_per_day" in message and "a key of the first model" in message
+    assert "isf.decay_per_day" in message
+    assert "a key of the first model" in message
     assert "isf.relaxation_per_day" in message
 
 
@@ -131,7 +133,8 @@ def test_a_file_of_another_format_is_refused():
 def test_a_correlation_with_a_parameter_fixed_by_an_override_is_inactive():
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["isis.strength=800"])
     draws = draw_parameters(scenario, 100, 1)
-    assert "isis.strength" not in draws and scenario.isis.strength == 800
+    assert "isis.strength" not in draws
+    assert scenario.isis.strength == 800
     paired = draw_parameters(load_scenario(SCENARIOS / "baseline.yaml"), 100, 1)
     # Its partner is then drawn on its own stream, as if never paired.
     alone = with_correlations("correlations: []\n")

@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 )
 def test_a_distribution_prints_its_parameters_and_the_middle_of_its_draws(dist):
     text = str(dist)
-    assert text.startswith(f"{dist.dist}(") and "median_" not in text and "5-95%" in text
+    assert text.startswith(f"{dist.dist}(")
+    assert "median_" not in text
+    assert "5-95%" in text
     low, high = (float(x.replace(",", "")) for x in text.split("5-95% ")[1].split(" to "))
     draws = dist.sample(np.random.default_rng(1), 200_000)
     assert low == pytest.approx(np.quantile(draws, 0.05), rel=0.02)
@@ -51,9 +53,11 @@ def test_a_scenario_shows_bases_forces_schedules_and_uncertain_inputs_as_tables(
     for key in scenario.forces:
         assert f"<td>{key}</td>" in page
     assert "reached 2025-09-26" in page  # us_al_asad: from 1 Oct 2024 over 360 days
-    assert "militia.troop_elasticity" in page and "uniform(low 0.2, high 0.8)" in page
+    assert "militia.troop_elasticity" in page
+    assert "uniform(low 0.2, high 0.8)" in page
     # A parameter drawn from the fitted posterior says so, with its middle 90%.
-    assert "militia.attack_rate_per_day" in page and "posterior(model2.json, 200 particles): 5-95%" in page
+    assert "militia.attack_rate_per_day" in page
+    assert "posterior(model2.json, 200 particles): 5-95%" in page
 
 
 def test_a_scenario_display_escapes_what_the_file_says():
@@ -66,5 +70,7 @@ def test_a_scenario_display_escapes_what_the_file_says():
         }
     )
     page = scenario._repr_html_()
-    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
     assert "none: every input is fixed" in page

@@ -42,11 +42,14 @@ def survives(text: str) -> None:
     try:
         result = scenario_from_text(text, source="<fuzz>", base_dir=SCENARIOS)
     except ScenarioError as error:
-        assert error.problems, "a ScenarioError must carry at least one problem"
-        for problem in error.problems:
-            assert problem.message and "\n" not in str(problem)
+        problems = error.problems
     else:
         assert isinstance(result, Scenario)
+        return
+    assert problems, "a ScenarioError must carry at least one problem"
+    for problem in problems:
+        assert problem.message
+        assert "\n" not in str(problem)
 
 
 TOKENS = [
@@ -193,4 +196,7 @@ def test_random_overrides_never_escape_as_another_exception(assignments):
     try:
         scenario_from_text(VALID, overrides=items)
     except ScenarioError as error:
-        assert error.problems
+        problems = error.problems
+    else:
+        return
+    assert problems

@@ -67,7 +67,9 @@ def test_validate_command_exits_2_for_missing_file_and_directory(tmp_path, capsy
 
     assert main(["validate", str(tmp_path / "gone.yaml"), str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "found no file at this path" in err and "found a directory" in err and "Traceback" not in err
+    assert "found no file at this path" in err
+    assert "found a directory" in err
+    assert "Traceback" not in err
 
 
 def test_a_python_tag_is_never_constructed(tmp_path, monkeypatch):
