@@ -88,7 +88,7 @@ def _field_problem(scenario: Any, path: str, posterior: PosteriorFile) -> str | 
             f"expected the path of a numeric parameter of this scenario (a field that holds a number or "
             f"a distribution), found {quoted(path)}{held}"
         )
-    low, high, strict_low, strict_high = bounds
+    low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
     values = posterior.column(path)
     bad = np.zeros(len(values), dtype=bool)
     if low is not None:

@@ -113,7 +113,7 @@ def _add_ranges(model: type[BaseModel], schema: dict[str, Any]) -> None:
         prop = schema.get("properties", {}).get(info.alias or name)
         if bounds is None or prop is None:
             continue
-        low, high, strict_low, strict_high = bounds
+        low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
         for branch in _number_branches(prop):
             if low is not None:
                 branch["exclusiveMinimum" if strict_low else "minimum"] = low
@@ -221,7 +221,7 @@ def range_text(info: FieldInfo) -> str:
     bounds = param_range(info)
     parts: list[str] = []
     if bounds is not None:
-        low, high, strict_low, strict_high = bounds
+        low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
         if low is not None and high is not None and not (strict_low or strict_high):
             return f"{_number(low)} to {_number(high)}"
         if low is not None:
