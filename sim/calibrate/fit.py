@@ -54,12 +54,18 @@ import random
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.calibrate.checks import CHECKS, FACTS, SCENARIOS, Check, fact_uses
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from distributed import Client, LocalCluster
 
 STATE = ("isis.strength", "isf.readiness", "pressure.initial", "tension.initial")
 """Paths that hold a scenario's starting state, never fitted across replays."""
@@ -421,7 +427,7 @@ def fit_blocks(
                 only=wanted,
                 backend=backend,
                 scheduler=scheduler,
-                report=(lambda g, name=name: report(name, g)) if report else None,
+                report=partial(report, name) if report else None,
             )
         )
     return blocks
@@ -460,7 +466,9 @@ class _mapper:
 
     def __init__(self, jobs: int | None, backend: str, scheduler: str | None):
         self.jobs, self.backend, self.scheduler = jobs, backend, scheduler
-        self.pool = self.client = self.cluster = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.client: Client | None = None
+        self.cluster: LocalCluster | None = None
 
     def __enter__(self) -> Callable:
         if self.backend == "dask":
@@ -477,6 +485,7 @@ class _mapper:
                 )
                 self.client = Client(self.cluster)
             client = self.client
+            assert client is not None
             return lambda f, items: client.gather(client.map(f, list(items), pure=False))
         jobs = self.jobs or os.cpu_count() or 1
         if jobs == 1:

@@ -190,7 +190,9 @@ class _Trial:
                     math.inf if waypoint.deadline is None else float(scenario.day_of(waypoint.deadline))
                 )
 
-                def make(watch=watch, not_before=not_before, deadline=deadline, firm=waypoint.firm_deadline):
+                def make(  # type: ignore[misc]  # a second variant of make: the other branch's takes moment
+                    watch=watch, not_before=not_before, deadline=deadline, firm=waypoint.firm_deadline
+                ):
                     return triggers.when(watch, not_before, deadline, firm)
 
             plan.append((make, float(waypoint.troops), float(waypoint.ramp_days)))

@@ -56,7 +56,7 @@ def milestones(scenario: Any) -> list[tuple[pd.Timestamp, str]]:
     A waypoint whose time is a distribution is placed at its median.
     """
     start = pd.Timestamp(scenario.start)
-    found: dict[pd.Timestamp, list[str]] = {}
+    found: dict[pd.Timestamp, list[tuple[str, float]]] = {}
     for key, element in scenario.forces.items():
         for waypoint in element.schedule:
             if waypoint.at is None:

@@ -118,7 +118,7 @@ def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
         draw_fan(ax, results, series_name)
         legend_outside(ax)
     else:
-        figure = ax.figure
+        figure = ax.figure  # type: ignore[assignment]  # a SubFigure only if ax was drawn in one
         ax.set_title(sentence(series_label(series_name).split(" (")[0]))
         draw_fan(ax, results, series_name)
         ax.legend(loc="best", framealpha=0.85)

@@ -127,7 +127,7 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats, start: pd.Times
         bins = min(40, max(8, int(np.sqrt(len(values)) * 2)))
         if values.max() == values.min():
             bins = 1
-        heights, _, _ = ax.hist(
+        heights, _, _ = ax.hist(  # type: ignore[assignment]  # one data set: one array of heights
             values, bins=bins, weights=weights, color=PALETTE[0], alpha=0.85, label="trials"
         )
     ax.axvspan(stats.p5, stats.p95, color=PALETTE[4], alpha=0.18, label="5-95% of trials", zorder=0)

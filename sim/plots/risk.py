@@ -112,7 +112,7 @@ def _draw_one(ax: Axes, results: Any, colour: str, slot: int = 0) -> int:
     if slot:
         ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
     exit_ = median_exit(results)
-    text = _exit_text(results)
+    text = _exit_text(results)  # type: ignore[assignment]  # the loop above typed text as str
     if exit_ is None:
         ax.annotate(
             "no exit: troops stay to the end",

@@ -237,15 +237,16 @@ def range_text(info: FieldInfo) -> str:
             parts.append(f"<= {_number(item.le)}")
         elif isinstance(item, annotated_types.Lt):
             parts.append(f"< {_number(item.lt)}")
-    sizes = {type(item).__name__: item for item in info.metadata if isinstance(item, (MinLen, MaxLen))}
+    shortest = next((item.min_length for item in info.metadata if isinstance(item, MinLen)), None)
+    longest = next((item.max_length for item in info.metadata if isinstance(item, MaxLen)), None)
     unit = "characters" if info.annotation is str else "items"
-    if "MinLen" in sizes and "MaxLen" in sizes:
-        parts.append(f"{sizes['MinLen'].min_length} to {sizes['MaxLen'].max_length} {unit}")
-    elif "MinLen" in sizes:
-        count = sizes["MinLen"].min_length
+    if shortest is not None and longest is not None:
+        parts.append(f"{shortest} to {longest} {unit}")
+    elif shortest is not None:
+        count = shortest
         parts.append(f"at least {count} {unit if count != 1 else unit[:-1]}")
-    elif "MaxLen" in sizes:
-        count = sizes["MaxLen"].max_length
+    elif longest is not None:
+        count = longest
         parts.append(f"at most {count} {unit if count != 1 else unit[:-1]}")
     return ", ".join(parts)
 
@@ -269,7 +270,7 @@ def default_text(value: Any) -> str:
     return f"`{value}`"
 
 
-def _number(value: float) -> str:
+def _number(value: object) -> str:
     if isinstance(value, int) and value >= 2**53 and value & (value - 1) == 0:
         return f"2^{value.bit_length() - 1}"  # a power of two is clearer so (the seed's bound)
     return f"{value:.10g}" if isinstance(value, float) else str(value)

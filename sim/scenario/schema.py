@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     PrivateAttr,
     ValidationError,
     model_validator,
@@ -30,6 +31,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.distributions import Distribution
+from sim.scenario.posterior import PosteriorFile
 from sim.scenario.ranges import Range
 
 FORMAT = 2
@@ -109,7 +111,7 @@ DayRef = dt.date | Annotated[float | Distribution, Range(0.0, MAX_HORIZON_DAYS)]
 
 def doc(default: Any, unit: str, text: str, **kwargs: Any) -> Any:
     """A field with its default, its unit and its meaning, as the reference shows them."""
-    extra = {"unit": unit}
+    extra: dict[str, JsonValue] = {"unit": unit}
     return Field(default, description=text, json_schema_extra=extra, **kwargs)
 
 
@@ -938,10 +940,10 @@ class Posterior(Model):
         "always wins over the posterior.",
         max_length=1000,
     )
-    _read: Any = PrivateAttr(default=None)
+    _read: PosteriorFile | None = PrivateAttr(default=None)
 
     @property
-    def data(self) -> Any:
+    def data(self) -> PosteriorFile | None:
         """The file as read and checked when the scenario was validated
         (a :class:`sim.scenario.posterior.PosteriorFile`), or ``None`` before."""
         return self._read
