@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 
     from distributed import Client, LocalCluster
 
+    from sim.engine.result import TrialResult
+    from sim.scenario.schema import Scenario
+
 STATE = ("isis.strength", "isf.readiness", "pressure.initial", "tension.initial")
 """Paths that hold a scenario's starting state, never fitted across replays."""
 
@@ -205,7 +208,7 @@ def build_problem(replays: Sequence[str] = REPLAYS, only: Sequence[str] | None =
 class TrialView:
     """One trial seen as a one-trial ``Results``: what a check's measure reads."""
 
-    def __init__(self, scenario: Any, result: Any):
+    def __init__(self, scenario: Scenario, result: TrialResult):
         import pandas as pd
 
         self.scenario = scenario
