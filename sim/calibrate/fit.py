@@ -265,7 +265,7 @@ class Model:
             return {name: math.nan for name in self.problem.observed}
 
 
-def _seeded_sampler(map_: Callable, seed: int):
+def _seeded_sampler(map_: Callable, seed: int) -> Any:  # a pyabc MappingSampler
     """A pyabc sampler whose every task is seeded from (seed, generation, task index)."""
     from pyabc.sampler import MappingSampler
 
@@ -274,7 +274,7 @@ def _seeded_sampler(map_: Callable, seed: int):
         the generation and the task's index, so that the accepted particles do not depend
         on which worker ran which task (pyabc's own samplers draw fresh entropy)."""
 
-        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # noqa: D102
+        def sample_until_n_accepted(self, n: int, simulate_one: Callable, t: int, **kwargs: Any) -> Any:
             import functools
 
             payload = self.pickle(simulate_one)
@@ -291,7 +291,9 @@ def _seeded_sampler(map_: Callable, seed: int):
     return SeededSampler(map_=map_)
 
 
-def _seeded_task(payload: bytes, unpickle: Callable, sample_factory: Callable, task: tuple[int, int, int]):
+def _seeded_task(
+    payload: bytes, unpickle: Callable, sample_factory: Callable, task: tuple[int, int, int]
+) -> tuple[Any, int]:
     """One task of the seeded sampler: simulate until one particle is accepted."""
     seed, generation, index = task
     entropy = np.random.SeedSequence([seed, generation + 2, index]).generate_state(2)
