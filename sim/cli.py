@@ -36,7 +36,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from sim.montecarlo import Comparison, Results
 
 from sim.commands.common import UsageError, add_backend_options, check_backend
 
@@ -638,18 +641,20 @@ def _run(args: argparse.Namespace) -> int:
 def _run_and_save(
     args: argparse.Namespace, scenarios: list, out: Path, checkpoint: Path, options: dict
 ) -> int:
-    from sim.montecarlo import TooManyFailures, compare, run
+    from sim.montecarlo import Comparison, TooManyFailures, compare, run
 
     failed: TooManyFailures | None = None
+    done: Results | Comparison
     try:
         done = run(scenarios[0], **options) if len(scenarios) == 1 else compare(scenarios, **options)
     except TooManyFailures as error:
-        failed, done = error, error.results if len(scenarios) == 1 else error.comparison
+        # compare() gives the runs so far as a comparison; run() only its own results
+        failed, done = error, error.results if error.comparison is None else error.comparison
     except OSError as error:  # a full disk under the checkpoint, an unreachable scheduler ...
         kept = any(checkpoint.rglob("*.npz")) if checkpoint.is_dir() else False
-        kept = f"; the trials finished so far are kept in {checkpoint}" if kept else ""
-        raise OSError(f"{_os_message(error)}{kept}") from None
-    every = [done] if len(scenarios) == 1 else done.results
+        where_kept = f"; the trials finished so far are kept in {checkpoint}" if kept else ""
+        raise OSError(f"{_os_message(error)}{where_kept}") from None
+    every = done.results if isinstance(done, Comparison) else [done]
     interrupted = done.interrupted
     where = _save(done, out, checkpoint)
     print(f"results in {where}", file=sys.stderr)
@@ -678,13 +683,13 @@ def _run_and_save(
     if args.report:
         print(f"report in {_write_report(done, where / 'report.html')}", file=sys.stderr)
     if args.json:
-        _print_json(every, done if len(scenarios) > 1 else None, where)
+        _print_json(every, done if isinstance(done, Comparison) else None, where)
     elif not args.quiet:
         for results in every:
             _print_table(results, sys.stdout)
             if len(scenarios) > 1:
                 print()
-        if len(scenarios) > 1:
+        if isinstance(done, Comparison):
             _print_differences(done, sys.stdout)
     if interrupted:
         finished = sum(r.n_trials for r in every)
@@ -729,7 +734,7 @@ def _discard_checkpoint(checkpoint: Path) -> None:
     shutil.rmtree(checkpoint)
 
 
-def _report_failures(results: Any, folder: Path | None) -> None:
+def _report_failures(results: Results, folder: Path | None) -> None:
     if not results.failures:
         return
     shown = ", ".join(str(f["index"]) for f in results.failures[:10])
@@ -855,7 +860,7 @@ def _check_writable(out: Path, wanted: str, folder_kind: Any) -> None:
 # --------------------------------------------------------------------------- output
 
 
-def _rows(results: Any) -> list[tuple[str, ...]]:
+def _rows(results: Results) -> list[tuple[str, ...]]:
     from sim.montecarlo.results import readable_summary
 
     names = [n for n in TABLE_OUTCOMES if n in results.summary().index]
@@ -864,7 +869,7 @@ def _rows(results: Any) -> list[tuple[str, ...]]:
     return [(label, *cells) for label, cells in zip(table.index, table.to_numpy().tolist(), strict=True)]
 
 
-def _print_table(results: Any, stream: TextIO) -> None:
+def _print_table(results: Results, stream: TextIO) -> None:
     header = ("outcome", "mean", "95% CI of mean", "median", "5% to 95%", "unit")
     rows = _rows(results)
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
@@ -884,7 +889,7 @@ def _print_table(results: Any, stream: TextIO) -> None:
         print(f"warning: {_one_line(results.name)}: {text}", file=sys.stderr)
 
 
-def _print_differences(comparison: Any, stream: TextIO) -> None:
+def _print_differences(comparison: Comparison, stream: TextIO) -> None:
     from sim.montecarlo.results import format_number as _number
 
     table = comparison.differences()
@@ -902,7 +907,7 @@ def _print_differences(comparison: Any, stream: TextIO) -> None:
         )
 
 
-def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
+def _print_json(every: list[Results], comparison: Comparison | None, out: Path) -> None:
     payload: dict[str, Any] = {
         "results_folder": str(out),
         "scenarios": {r.name: _records(r) for r in every},
@@ -914,7 +919,7 @@ def _print_json(every: list[Any], comparison: Any, out: Path) -> None:
     sys.stdout.write("\n")
 
 
-def _records(results: Any) -> dict[str, dict[str, Any]]:
+def _records(results: Results) -> dict[str, dict[str, Any]]:
     """A summary table as plain JSON values (NaN becomes null); a day outcome also gets its
     statistics as ISO dates (``mean_date``, ``median_date`` ...)."""
     import pandas as pd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -26,4 +27,15 @@ def test_ruff_finds_no_lint_errors():
 
 def test_code_is_formatted_with_ruff_format():
     done = ruff("format", "--check", "sim", "tests", "benchmarks")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_no_type_errors_in_sim():
+    # The settings are pyproject.toml's [tool.mypy]: every module of sim, the schema and
+    # the Monte Carlo layer with every function typed.
+    if importlib.util.find_spec("mypy") is None:
+        pytest.fail("mypy is not installed: install the test extra, pip install -e '.[test]'")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -40,7 +40,7 @@ structural reason (``known_failure``) are scored and shown but left out, and lis
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +178,7 @@ def misses_per_trial(columns: Sequence[np.ndarray]) -> np.ndarray:
     return misses
 
 
-def _measured(columns: Sequence[np.ndarray]):
+def _measured(columns: Sequence[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield each fact (column) measured in at least three trials.
 
     For each: the trials that measured it (indices), their values, and the values sorted.
@@ -241,7 +241,10 @@ def surprise_per_trial(columns: Sequence[np.ndarray], worst: bool = False) -> np
 
 
 def sum_tail(
-    per_replay: Sequence[np.ndarray], observed: float, draws: int = 100_000, combine=np.add
+    per_replay: Sequence[np.ndarray],
+    observed: float,
+    draws: int = 100_000,
+    combine: Callable[[np.ndarray, np.ndarray], np.ndarray] = np.add,
 ) -> float:
     """Probability that one draw from each replay's array adds up to at least ``observed``.
 

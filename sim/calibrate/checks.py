@@ -136,7 +136,7 @@ def evaluate(check: Check, values: np.ndarray) -> Verdict:
     values = values[~np.isnan(values)]  # trials outside a conditional measure's condition
     if check.rule == "probability_at_most":
         probability = float(np.mean(values))
-        return Verdict(probability, probability, probability, math.nan, probability <= check.tolerance)
+        return Verdict(probability, probability, probability, math.nan, probability <= check.tolerance)  # type: ignore[operator]  # set for this rule
     tail = (100.0 - check.band) / 2.0
     low, median, high = np.percentile(values, [tail, 50, 100.0 - tail])
     rank = 100.0 * (np.mean(values < check.record) + 0.5 * np.mean(values == check.record))

@@ -163,7 +163,7 @@ def read_event_days(
             if not any(cell.strip() for cell in row):
                 continue  # a blank line
             rows += 1
-            if wanted_place is not None:
+            if wanted_place is not None and place_index is not None:
                 value = row[place_index] if place_index < len(row) else ""
                 if value.strip().casefold() != wanted_place:
                     continue

@@ -54,12 +54,21 @@ import random
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.calibrate.checks import CHECKS, FACTS, SCENARIOS, Check, fact_uses
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from distributed import Client, LocalCluster
+
+    from sim.engine.result import TrialResult
+    from sim.scenario.schema import Scenario
 
 STATE = ("isis.strength", "isf.readiness", "pressure.initial", "tension.initial")
 """Paths that hold a scenario's starting state, never fitted across replays."""
@@ -199,7 +208,7 @@ def build_problem(replays: Sequence[str] = REPLAYS, only: Sequence[str] | None =
 class TrialView:
     """One trial seen as a one-trial ``Results``: what a check's measure reads."""
 
-    def __init__(self, scenario: Any, result: Any):
+    def __init__(self, scenario: Scenario, result: TrialResult):
         import pandas as pd
 
         self.scenario = scenario
@@ -259,7 +268,7 @@ class Model:
             return {name: math.nan for name in self.problem.observed}
 
 
-def _seeded_sampler(map_: Callable, seed: int):
+def _seeded_sampler(map_: Callable, seed: int) -> Any:  # a pyabc MappingSampler
     """A pyabc sampler whose every task is seeded from (seed, generation, task index)."""
     from pyabc.sampler import MappingSampler
 
@@ -268,7 +277,7 @@ def _seeded_sampler(map_: Callable, seed: int):
         the generation and the task's index, so that the accepted particles do not depend
         on which worker ran which task (pyabc's own samplers draw fresh entropy)."""
 
-        def sample_until_n_accepted(self, n, simulate_one, t, **kwargs):  # noqa: D102
+        def sample_until_n_accepted(self, n: int, simulate_one: Callable, t: int, **kwargs: Any) -> Any:
             import functools
 
             payload = self.pickle(simulate_one)
@@ -285,7 +294,9 @@ def _seeded_sampler(map_: Callable, seed: int):
     return SeededSampler(map_=map_)
 
 
-def _seeded_task(payload: bytes, unpickle: Callable, sample_factory: Callable, task: tuple[int, int, int]):
+def _seeded_task(
+    payload: bytes, unpickle: Callable, sample_factory: Callable, task: tuple[int, int, int]
+) -> tuple[Any, int]:
     """One task of the seeded sampler: simulate until one particle is accepted."""
     seed, generation, index = task
     entropy = np.random.SeedSequence([seed, generation + 2, index]).generate_state(2)
@@ -424,7 +435,7 @@ def fit_blocks(
                 only=wanted,
                 backend=backend,
                 scheduler=scheduler,
-                report=(lambda g, name=name: report(name, g)) if report else None,
+                report=partial(report, name) if report else None,
             )
         )
     return blocks
@@ -463,7 +474,9 @@ class _mapper:
 
     def __init__(self, jobs: int | None, backend: str, scheduler: str | None):
         self.jobs, self.backend, self.scheduler = jobs, backend, scheduler
-        self.pool = self.client = self.cluster = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.client: Client | None = None
+        self.cluster: LocalCluster | None = None
 
     def __enter__(self) -> Callable:
         if self.backend == "dask":
@@ -480,6 +493,7 @@ class _mapper:
                 )
                 self.client = Client(self.cluster)
             client = self.client
+            assert client is not None
             return lambda f, items: client.gather(client.map(f, list(items), pure=False))
         jobs = self.jobs or os.cpu_count() or 1
         if jobs == 1:

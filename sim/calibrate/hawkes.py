@@ -32,7 +32,9 @@ bias this leaves.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
@@ -169,7 +171,7 @@ def _objective(theta: np.ndarray, times: np.ndarray, window_days: float) -> floa
     return value if math.isfinite(value) else math.inf
 
 
-def _hessian(function, x: np.ndarray, step: float = 1e-3) -> np.ndarray:
+def _hessian(function: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-3) -> np.ndarray:
     """Central-difference Hessian of a function of a few variables."""
     k = len(x)
     hessian = np.empty((k, k))
@@ -253,7 +255,7 @@ def fit_hawkes(
     times = check_events(times, window_days)
     rate = len(times) / window_days
 
-    def search(start: np.ndarray, tolerance: float):
+    def search(start: np.ndarray, tolerance: float) -> Any:  # scipy's OptimizeResult
         return optimize.minimize(
             _objective,
             start,
@@ -357,7 +359,9 @@ def _profile(
     return intervals
 
 
-def _crossing(excess, inside: float, f_inside: float, outside: float, f_outside: float) -> float:
+def _crossing(
+    excess: Callable[[float], float], inside: float, f_inside: float, outside: float, f_outside: float
+) -> float:
     """Find where ``excess`` crosses 0 between ``inside`` and ``outside``.
 
     ``f_inside <= 0`` and ``f_outside > 0``. False position with the Illinois step,
@@ -384,7 +388,16 @@ def _crossing(excess, inside: float, f_inside: float, outside: float, f_outside:
     return point
 
 
-def _bounds(objective, x_best, best, k, limits, natural_edges, back, threshold) -> tuple[float, float]:
+def _bounds(
+    objective: Callable[[np.ndarray], float],
+    x_best: np.ndarray,
+    best: float,
+    k: int,
+    limits: tuple[float, float],
+    natural_edges: tuple[float, float],
+    back: Callable[[float], float],
+    threshold: float,
+) -> tuple[float, float]:
     """Where the profile of coordinate ``k`` falls ``threshold / 2`` below the maximum, on each side.
 
     The profile at a value is the minimum of ``objective`` over the other coordinates

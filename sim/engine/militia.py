@@ -203,6 +203,7 @@ class Militia:
         The pending candidate was drawn at a bound that may now be too low, so the
         process is interrupted and draws again from now.
         """
+        assert self._process is not None, "start the process first"
         self._process.interrupt()
 
     def _run(self) -> Generator[simpy.Event, object, None]:

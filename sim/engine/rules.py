@@ -18,6 +18,7 @@ before waypoints fire (see :mod:`sim.engine.day`).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from sim.engine.conditions import Conditions, TrackedWhen
 from sim.engine.drawdown import Element, ScheduleClock
@@ -44,17 +45,17 @@ class Rules:
         self.elements = elements
         self.fired: dict[str, bool] = {rule.name: False for rule in rules}
         self._index = {name: i for i, name in enumerate(self.fired)}
-        self.accelerate: list[tuple[object, TrackedWhen]] = [
+        self.accelerate: list[tuple[Any, TrackedWhen]] = [
             (r, conditions.track(r.when)) for r in rules if r.action == "accelerate"
         ]
-        self.pause: list[tuple[object, TrackedWhen]] = [
+        self.pause: list[tuple[Any, TrackedWhen]] = [
             (r, conditions.track(r.when)) for r in rules if r.action == "pause"
         ]
-        self.redeploy_when: list[tuple[object, TrackedWhen]] = [
+        self.redeploy_when: list[tuple[Any, TrackedWhen]] = [
             (r, conditions.track(r.when)) for r in rules if r.action == "redeploy" and r.when is not None
         ]
         self.redeploy_on_collapse = [r for r in rules if r.action == "redeploy" and r.when is None]
-        self.due: list[tuple[int, object]] = []  # (day, redeploy rule) waiting for its delay
+        self.due: list[tuple[int, Any]] = []  # (day, redeploy rule) waiting for its delay
         self.moved = False  # a redeployment started a ramp at this day step
         self.active = False  # some rule must be looked at in the day step
         self._update_active()

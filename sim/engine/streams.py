@@ -62,8 +62,9 @@ def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
 def trial_streams(seed: SeedLike) -> dict[str, np.random.Generator]:
     """Every stream of :data:`STREAMS` of the trial with this seed, by name."""
     words = seed_sequence(seed).generate_state(_WORDS * len(STREAMS), np.uint64)
+    # numpy's stub names SeedSequence; PCG64 accepts any ISeedSequence, as _Words is.
     return {
-        name: np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i : _WORDS * (i + 1)])))
+        name: np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i : _WORDS * (i + 1)])))  # type: ignore[arg-type]
         for i, name in enumerate(STREAMS)
     }
 
@@ -78,7 +79,8 @@ def stream(seed: SeedLike, name: str) -> np.random.Generator:
         raise ValueError(f"expected a stream name among {', '.join(STREAMS)}, found {name!r}")
     i = STREAMS.index(name)
     words = seed_sequence(seed).generate_state(_WORDS * (i + 1), np.uint64)
-    return np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i :])))
+    # numpy's stub names SeedSequence; PCG64 accepts any ISeedSequence, as _Words is.
+    return np.random.Generator(np.random.PCG64(_Words(words[_WORDS * i :])))  # type: ignore[arg-type]
 
 
 class _Words(ISeedSequence):

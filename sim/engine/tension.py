@@ -26,6 +26,7 @@ day (each rise of the background interrupts the militia's process).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from sim.engine.world import World
 
@@ -103,7 +104,7 @@ class Tension:
         initial: float,
         schedule: list[tuple[int, float]],
         cap: float,
-        regional: list[tuple[int, float, float]] = (),
+        regional: Sequence[tuple[int, float, float]] = (),
     ):
         self.world = world
         self.level = initial

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -26,8 +27,11 @@ from sim.engine.tension import Tension
 from sim.engine.world import World
 from sim.scenario.sampling import draw_parameters, fix, has_distribution
 
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
-def simulate_trial(params, seed: SeedLike) -> TrialResult:
+
+def simulate_trial(params: Scenario, seed: SeedLike) -> TrialResult:
     """Simulate one trial of a scenario, event by event.
 
     Args:
@@ -62,7 +66,7 @@ def simulate_trial(params, seed: SeedLike) -> TrialResult:
 class _Trial:
     """The objects of one trial, wired together."""
 
-    def __init__(self, scenario, streams: dict[str, np.random.Generator]):
+    def __init__(self, scenario: Scenario, streams: dict[str, np.random.Generator]):
         self.scenario = scenario
         self.env = env = simpy.Environment()
         days = scenario.days
@@ -190,7 +194,9 @@ class _Trial:
                     math.inf if waypoint.deadline is None else float(scenario.day_of(waypoint.deadline))
                 )
 
-                def make(watch=watch, not_before=not_before, deadline=deadline, firm=waypoint.firm_deadline):
+                def make(  # type: ignore[misc]  # a second variant of make: the other branch's takes moment
+                    watch=watch, not_before=not_before, deadline=deadline, firm=waypoint.firm_deadline
+                ):
                     return triggers.when(watch, not_before, deadline, firm)
 
             plan.append((make, float(waypoint.troops), float(waypoint.ramp_days)))

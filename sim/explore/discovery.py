@@ -251,7 +251,7 @@ def cart(inputs: pd.DataFrame, bad: np.ndarray, max_depth: int = 3, min_leaf: fl
 
 def _leaf_paths(structure: Any, names: list[str]) -> dict[int, list[str]]:
     paths: dict[int, list[str]] = {}
-    stack = [(0, [])]
+    stack: list[tuple[int, list[str]]] = [(0, [])]
     while stack:
         node, conditions = stack.pop()
         left, right = structure.children_left[node], structure.children_right[node]

@@ -11,11 +11,15 @@ columns are categoricals, so a log of millions of events stays small.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.engine.result import EVENT_DTYPE, EVENT_KINDS, KIND, WEAPONS
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 EVENT_COLUMNS = (
     "trial",
@@ -33,12 +37,12 @@ EVENT_COLUMNS = (
 )
 
 
-def rule_names(scenario) -> list[str]:
+def rule_names(scenario: Scenario) -> list[str]:
     """Distinct rule names in the order the engine numbers them."""
     return list(dict.fromkeys(rule.name for rule in scenario.rules))
 
 
-def _categories(scenario) -> dict[str, list[str]]:
+def _categories(scenario: Scenario) -> dict[str, list[str]]:
     return {
         "kind": list(EVENT_KINDS),
         "base": list(scenario.bases),
@@ -48,7 +52,7 @@ def _categories(scenario) -> dict[str, list[str]]:
     }
 
 
-def events_frame(logs: Mapping[int, np.ndarray], scenario) -> pd.DataFrame:
+def events_frame(logs: Mapping[int, np.ndarray], scenario: Scenario) -> pd.DataFrame:
     """One row per event of the given trials' logs, in trial order then time order.
 
     Args:
@@ -97,12 +101,12 @@ def events_frame(logs: Mapping[int, np.ndarray], scenario) -> pd.DataFrame:
     return frame
 
 
-def _dates(scenario, day: np.ndarray) -> pd.Series:
+def _dates(scenario: Scenario, day: np.ndarray) -> pd.Series:
     dates = pd.Timestamp(scenario.start) + pd.to_timedelta(day, unit="D")
     return pd.Series(dates).astype("datetime64[ns]")
 
 
-def normalise_events(frame: pd.DataFrame, scenario) -> pd.DataFrame:
+def normalise_events(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """An events frame read back from a file, with the dtypes :func:`events_frame` gives."""
     frame = frame.reset_index(drop=True)
     categories = _categories(scenario)

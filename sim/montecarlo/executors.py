@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from sim.montecarlo.worker import (
     work,
 )
 
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
 BACKENDS = ("processes", "dask")
 MAX_CHUNK = 64  # trials: a second or two of work, so progress and Ctrl-C stay responsive
 SERIAL_CHUNK = 8
@@ -52,7 +55,7 @@ SERIAL_CHUNK = 8
 class Job:
     """Everything a worker needs besides its chunk: sent once per worker."""
 
-    scenario: Any
+    scenario: Scenario
     seed: int
     paths: tuple[str, ...]  # drawn parameters, the columns of ``draws``
     draws: np.ndarray  # (trials, len(paths)) drawn values

@@ -136,7 +136,7 @@ class Ledger:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             with open(temporary, "wb") as handle:
-                np.savez(handle, **arrays)
+                np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub: a key could be allow_pickle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, path)

@@ -15,7 +15,7 @@ parameters, not from the luck of their trials.
 
 from __future__ import annotations
 
-from typing import Any
+import os
 
 import numpy as np
 import pandas as pd
@@ -25,13 +25,14 @@ from sim.montecarlo.seeding import draw_run_parameters, trial_scenario
 from sim.montecarlo.stats import wilson
 from sim.scenario.loader import load_scenario
 from sim.scenario.sampling import uncertain_parameters
+from sim.scenario.schema import Scenario
 
 QUANTILES = (5, 25, 50, 75, 95)
 """Percentiles of the per-draw probability that :func:`nested` reports."""
 
 
 def nested(
-    scenario: Any,
+    scenario: Scenario | str | os.PathLike[str],
     outcome: str = "collapse_within_24m",
     outer: int = 40,
     inner: int = 200,
@@ -65,7 +66,7 @@ def nested(
     """
     if outer < 1 or inner < 1:
         raise ValueError(f"outer and inner must be at least 1, found {outer} and {inner}")
-    loaded = load_scenario(scenario) if not hasattr(scenario, "monte_carlo") else scenario
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not uncertain_parameters(loaded):
         raise ValueError(f"scenario {loaded.name!r} has no uncertain parameter: nothing to nest over")
     seed = loaded.monte_carlo.seed if seed is None else seed

@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.engine.isis import MAX_IMBALANCE
 from sim.scenario.loader import calendar_problem
 from sim.scenario.sampling import value_at as _at
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 MAX_ISIS_ATTACKS_PER_TRIAL = 20_000_000
 """Most expected ISIS attacks in one trial (a loop step and a log row each: 20 million took
@@ -58,7 +61,7 @@ class RunRefused(ValueError):
     """A run that cannot be done as asked, refused before its first trial."""
 
 
-def check_dates(scenario: Any) -> None:
+def check_dates(scenario: Scenario) -> None:
     """Refuse a scenario whose days fall outside the dates pandas can hold."""
     reason = calendar_problem(scenario)
     if reason is not None:
@@ -119,7 +122,7 @@ each redeploy rule's troops and each tension level). A test checks that the sche
 them all, so that a renamed field cannot silently switch a bound off."""
 
 
-def check_workload(scenario: Any, paths: tuple[str, ...], draws: np.ndarray) -> None:
+def check_workload(scenario: Scenario, paths: tuple[str, ...], draws: np.ndarray) -> None:
     """Refuse a scenario whose trials would not finish (see the module notes).
 
     Each trial is bounded with its own draws (extremes of different parameters seldom
@@ -213,7 +216,7 @@ def _isis_attacks(at: Any, days: float, breaks: np.ndarray) -> np.ndarray:
     return per_fighter * fighter_days
 
 
-def _militia_attacks(scenario: Any, at: Any, days: float) -> np.ndarray:
+def _militia_attacks(scenario: Scenario, at: Any, days: float) -> np.ndarray:
     """Expected militia attacks at most, per trial.
 
     The background rate at the highest tension and the most troops the run can hold, with

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ import pandas as pd
 from sim.engine.outcomes import MONTH_DAYS, describe
 from sim.montecarlo import stats, store, tidy
 from sim.montecarlo.events import events_frame, normalise_events
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 PARAM_PREFIX = "param:"
 NOT_OUTCOMES = ("n_events",)
@@ -67,7 +71,7 @@ class Results:
 
     def __init__(
         self,
-        scenario: Any,
+        scenario: Scenario,
         seed: int,
         trials: pd.DataFrame,
         series: Mapping[str, np.ndarray],
@@ -314,18 +318,12 @@ def readable_summary(results: Results, outcomes: Sequence[str] | None = None) ->
         kind, unit = outcome_kind_unit(name)
         n = int(row["n"])
         constant = n == 0 or (row["p5"] == row["p95"] and row["ci_low"] == row["ci_high"])
+        cell: Callable[[float], str]
         if kind == "day":
-
-            def cell(value: float) -> str:
-                return "-" if not np.isfinite(value) else f"{results.date_of(value):%Y-%m-%d}"
-
+            cell = partial(_date_cell, results)
             label, unit = name.removesuffix("_day").replace("_", " ") + " date", "date"
         else:
-            shown = "probability" if kind == "binary" else unit
-
-            def cell(value: float, shown: str = shown) -> str:
-                return format_number(value, shown)
-
+            cell = partial(format_number, unit="probability" if kind == "binary" else unit)
             label = f"P({name})" if kind == "binary" else name
             unit = "" if kind == "binary" else unit
         if kind == "day" or n < results.n_trials:  # some trials left out (never, or censored)
@@ -340,6 +338,10 @@ def readable_summary(results: Results, outcomes: Sequence[str] | None = None) ->
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(READABLE_COLUMNS))
     table.index.name = "outcome"
     return table
+
+
+def _date_cell(results: Results, value: float) -> str:
+    return "-" if not np.isfinite(value) else f"{results.date_of(value):%Y-%m-%d}"
 
 
 def format_number(value: float | None, unit: str = "") -> str:
@@ -458,14 +460,14 @@ class Comparison:
                 curve = r.collapse_curve()
                 for date in when:
                     known = date in curve.index
-                    row = curve.loc[date] if known else None
+                    row = curve.loc[date] if known else {"probability": np.nan, "low": np.nan, "high": np.nan}
                     rows.append(
                         {
                             "scenario": r.name,
                             "date": date,
-                            "probability": row["probability"] if known else np.nan,
-                            "low": row["low"] if known else np.nan,
-                            "high": row["high"] if known else np.nan,
+                            "probability": row["probability"],
+                            "low": row["low"],
+                            "high": row["high"],
                             "n": r.n_trials if known else 0,
                         }
                     )

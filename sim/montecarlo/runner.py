@@ -189,7 +189,7 @@ def compare(
             loaded, precision, precision_outcomes, trials, max_trials, seed, how, checkpoint
         )
     trials = loaded[0].monte_carlo.trials if trials is None else trials
-    done = []
+    done: list[Results] = []
     for position, scenario in enumerate(loaded, start=1):
         own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
         try:
@@ -351,9 +351,10 @@ def _fingerprint(
         "events_kept_below": keep_below,
         **({"skip": skip} if skip else {}),
     }
-    if scenario.posterior is not None:
+    posterior = scenario.posterior.data if scenario.posterior is not None else None
+    if posterior is not None:
         # The scenario names its posterior file; the particles drawn are in its content.
-        fingerprint["posterior_sha256"] = scenario.posterior.data.sha256
+        fingerprint["posterior_sha256"] = posterior.sha256
     return fingerprint
 
 
@@ -496,14 +497,15 @@ class _Collector:
         rows = output.index
         self.outcomes[rows] = output.outcomes
         for k, block in enumerate(output.series):
-            if self.series[k] is None:
+            full = self.series[k]
+            if full is None:
                 if (block == self.shared[k]).all():
                     continue
                 # np.empty: pages of trials never finished (an interrupted run) stay untouched
                 full = np.empty((self.trials, block.shape[1]), np.float32)
                 full[self.done] = self.shared[k]
                 self.series[k] = full
-            self.series[k][rows] = block
+            full[rows] = block
         self.n_events[rows] = output.n_events
         self.done[rows] = True
         self.events.update(output.events)

@@ -16,11 +16,14 @@ random numbers).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from sim.scenario.sampling import draw_parameters, fix
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 
 def trial_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -35,7 +38,7 @@ class Draws(NamedTuple):
     values: np.ndarray  # float64, shape (trials, len(paths))
 
 
-def draw_run_parameters(scenario, trials: int, seed: int) -> Draws:
+def draw_run_parameters(scenario: Scenario, trials: int, seed: int) -> Draws:
     """Every trial's draw of every uncertain parameter of ``scenario``."""
     drawn = draw_parameters(scenario, trials, seed)
     paths = tuple(drawn)
@@ -45,7 +48,7 @@ def draw_run_parameters(scenario, trials: int, seed: int) -> Draws:
     return Draws(paths, values)
 
 
-def trial_scenario(scenario, paths: tuple[str, ...], row: np.ndarray):
+def trial_scenario(scenario: Scenario, paths: tuple[str, ...], row: np.ndarray) -> Scenario:
     """The scenario of one trial: each distribution replaced by the trial's drawn value."""
     if not paths:
         return scenario

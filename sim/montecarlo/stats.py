@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,11 @@ def wilson(successes: float, n: int, level: float = LEVEL) -> Interval:
     return Interval(count / n, float(band.low), float(band.high))
 
 
-def percentiles(values: np.ndarray, q: tuple[float, ...] = PERCENTILES, method: str = "linear") -> np.ndarray:
+def percentiles(
+    values: np.ndarray,
+    q: tuple[float, ...] = PERCENTILES,
+    method: Literal["linear", "inverted_cdf"] = "linear",
+) -> np.ndarray:
     """Percentiles ``q`` (0-100) of the finite values; ``nan`` if none.
 
     ``method`` is NumPy's: ``linear`` interpolates, ``inverted_cdf`` returns observed values.

@@ -340,7 +340,7 @@ def write_series(results: Results, path: Path) -> None:
         values = results.series(name)
         arrays[f"s{k}"] = encode_series(values[:1] if arrays["shared"][k] else values)
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub: a key could be allow_pickle
 
 
 def read_series(path: Path, trials: np.ndarray, days: int) -> dict[str, np.ndarray]:

@@ -23,12 +23,15 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.engine.result import EVENT_DTYPE
 from sim.montecarlo.seeding import rerun_hint, trial_scenario, trial_seed
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 RUNNING, FINISHED = 1, 2  # a trial's mark in the shared ``progress`` array (0: not started)
 
@@ -170,7 +173,7 @@ Simulate = Callable[[Any, np.random.SeedSequence], Any]
 
 
 def run_chunk(
-    scenario: Any,
+    scenario: Scenario,
     seed: int,
     paths: tuple[str, ...],
     rows: np.ndarray,
@@ -257,7 +260,7 @@ _context: dict[str, Any] = {}
 
 
 def init_worker(
-    scenario: Any,
+    scenario: Scenario,
     seed: int,
     paths: tuple[str, ...],
     simulate: Simulate,

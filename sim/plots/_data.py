@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.montecarlo import Results
+    from sim.scenario.schema import Scenario
 
 
 class OutcomeStats(NamedTuple):
@@ -26,7 +30,7 @@ SUMMARY_COLUMNS = ("mean", "ci_low", "ci_high", "median", "p5", "p95")
 """Columns of ``Results.summary()`` that :class:`OutcomeStats` takes, in its order."""
 
 
-def outcome_stats(results: Any, name: str) -> OutcomeStats:
+def outcome_stats(results: Results, name: str) -> OutcomeStats:
     """An outcome's per-trial values, with its mean, interval and percentiles from ``results.summary()``.
 
     The figures compute no statistic of their own, so what they draw and print is what
@@ -50,13 +54,13 @@ def _central(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) else float(value.median())
 
 
-def milestones(scenario: Any) -> list[tuple[pd.Timestamp, str]]:
+def milestones(scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
     """Dates of the calendar waypoints (distinct, in order) with a short label.
 
     A waypoint whose time is a distribution is placed at its median.
     """
     start = pd.Timestamp(scenario.start)
-    found: dict[pd.Timestamp, list[str]] = {}
+    found: dict[pd.Timestamp, list[tuple[str, float]]] = {}
     for key, element in scenario.forces.items():
         for waypoint in element.schedule:
             if waypoint.at is None:
@@ -79,7 +83,7 @@ def _moves(moves: list[tuple[str, float]]) -> str:
     return f"{len(moves)} force elements start moving{to}"
 
 
-def planned_troops(scenario: Any) -> np.ndarray | None:
+def planned_troops(scenario: Scenario) -> np.ndarray | None:
     """Total troops day by day if every element followed its calendar schedule.
 
     ``None`` when any waypoint is conditions-based (its start is not known in advance).
@@ -103,7 +107,7 @@ def planned_troops(scenario: Any) -> np.ndarray | None:
     return total
 
 
-def trial_ids(results: Any) -> np.ndarray:
+def trial_ids(results: Results) -> np.ndarray:
     """The trial numbers of the rows of ``results.trials`` (column ``trial`` or the index)."""
     trials = results.trials
     if "trial" in trials.columns:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,10 +13,13 @@ from sim.engine.result import EVENT_KINDS, WEAPONS
 from sim.plots._data import trial_ids
 from sim.plots.style import GREY, OKABE_ITO, PALETTE, date_axis, legend_outside, new_figure, no_data, styled
 
+if TYPE_CHECKING:
+    from sim.montecarlo import Results
+
 WEEK = 7
 
 
-def typical_trial(results: Any) -> int:
+def typical_trial(results: Results) -> int:
     """The kept trial whose militia attacks are closest to the median over all trials."""
     kept = np.asarray(list(results.events_kept_for))
     attacks = pd.Series(results.trials["militia_attacks"].to_numpy(dtype=float), index=trial_ids(results))
@@ -34,13 +37,13 @@ def _names(column: pd.Series, names: tuple[str, ...] | list[str]) -> pd.Series:
     return column.astype(str)
 
 
-def _week_starts(results: Any) -> pd.DatetimeIndex:
+def _week_starts(results: Results) -> pd.DatetimeIndex:
     start = pd.Timestamp(results.scenario.start)
     weeks = results.scenario.days // WEEK + 1
     return pd.DatetimeIndex([start + pd.Timedelta(days=WEEK * w) for w in range(weeks)])
 
 
-def _stacked_weeks(ax: Axes, results: Any, attacks: pd.DataFrame, by: str, order: list[str]) -> None:
+def _stacked_weeks(ax: Axes, results: Results, attacks: pd.DataFrame, by: str, order: list[str]) -> None:
     weeks = _week_starts(results)
     counts = (
         attacks.assign(week=(attacks["day"] // WEEK).astype(int))
@@ -65,7 +68,7 @@ def _stacked_weeks(ax: Axes, results: Any, attacks: pd.DataFrame, by: str, order
     ax.set_ylim(0, max(1.0, bottom.max()) * 1.15)
 
 
-def _mark_strikes(ax: Axes, results: Any, events: pd.DataFrame) -> None:
+def _mark_strikes(ax: Axes, results: Results, events: pd.DataFrame) -> None:
     strikes = events[events["kind"] == "strike"]
     start = pd.Timestamp(results.scenario.start)
     when = [start + pd.Timedelta(days=float(d)) for d in strikes["day"]]
@@ -81,7 +84,7 @@ def _mark_strikes(ax: Axes, results: Any, events: pd.DataFrame) -> None:
     )
 
 
-def _weekly_bands(ax: Axes, results: Any, cumulative: np.ndarray, index: np.ndarray) -> None:
+def _weekly_bands(ax: Axes, results: Results, cumulative: np.ndarray, index: np.ndarray) -> None:
     """Percentile bands of attacks per full week across trials, as steps."""
     weekly = np.diff(cumulative[:, index], axis=1)
     p5, p25, p50, p75, p95 = np.percentile(weekly, [5, 25, 50, 75, 95], axis=0)
@@ -109,7 +112,7 @@ def _weekly_bands(ax: Axes, results: Any, cumulative: np.ndarray, index: np.ndar
 
 
 @styled
-def plot_attack_timeline(results: Any, trial: int | None = None) -> Figure:
+def plot_attack_timeline(results: Results, trial: int | None = None) -> Figure:
     """Militia attacks per week: one trial by weapon and by base, and all trials as bands.
 
     The top two panels show a single trial (default: the kept trial whose total is

@@ -7,7 +7,7 @@ comparison (see :func:`sim.plots.style.scenario_colours`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -36,6 +36,9 @@ from sim.plots.style import (
     styled,
 )
 
+if TYPE_CHECKING:
+    from sim.montecarlo import Comparison, Results
+
 
 def _to_x(kind: str, start: pd.Timestamp):
     """Where values of an outcome of this kind go on its axis: percent for a probability,
@@ -48,7 +51,7 @@ def _to_x(kind: str, start: pd.Timestamp):
     return lambda values: np.asarray(values, dtype=float)
 
 
-def _names(comparison: Any) -> list[str]:
+def _names(comparison: Comparison) -> list[str]:
     return [r.name for r in comparison.results]
 
 
@@ -58,7 +61,7 @@ def _grid(count: int) -> tuple[int, int]:
 
 
 @styled
-def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -> Figure:
+def plot_compare_outcomes(comparison: Comparison, names: Sequence[str] | None = None) -> Figure:
     """Key outcomes side by side: per scenario the mean with its 95% CI (dot and whisker)
     and the 5-95% range of trials (thin line); probabilities for binary outcomes."""
     runs = list(comparison.results)
@@ -115,7 +118,7 @@ def plot_compare_outcomes(comparison: Any, names: Sequence[str] | None = None) -
 
 
 @styled
-def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
+def plot_compare_fan(comparison: Comparison, series_name: str) -> Figure:
     """One daily series for every scenario: median line and 25-75% band in its colour.
 
     A series that is exactly zero in many trials and far from it in others (territory:
@@ -169,7 +172,7 @@ def plot_compare_fan(comparison: Any, series_name: str) -> Figure:
     return figure
 
 
-def split_at_zero(results: Any, series_name: str, share_of_days: float = 0.1) -> bool:
+def split_at_zero(results: Results, series_name: str, share_of_days: float = 0.1) -> bool:
     """True when, on more than ``share_of_days`` of the days, at least a quarter of the trials
     are exactly at zero while at least a quarter are above it: a median there says little."""
     bands = results.bands(series_name)
@@ -178,7 +181,7 @@ def split_at_zero(results: Any, series_name: str, share_of_days: float = 0.1) ->
 
 
 @styled
-def plot_differences(comparison: Any, names: Sequence[str] | None = None) -> Figure:
+def plot_differences(comparison: Comparison, names: Sequence[str] | None = None) -> Figure:
     """Paired differences of outcome means from the first scenario, with 95% intervals.
 
     Each panel is one outcome (its own unit); each row a scenario other than the first.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -22,12 +22,15 @@ from sim.plots.style import (
     styled,
 )
 
+if TYPE_CHECKING:
+    from sim.montecarlo import Results
+
 N_TRIAL_LINES = 5
 
 
 def draw_fan(
     ax: Axes,
-    results: Any,
+    results: Results,
     series_name: str,
     *,
     colour: str = PALETTE[0],
@@ -104,7 +107,7 @@ def draw_fan(
 
 
 @styled
-def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
+def plot_fan(results: Results, series_name: str, ax: Axes | None = None) -> Figure:
     """Fan chart of one daily series over calendar dates.
 
     Shaded bands hold 5-95% and 25-75% of the trials day by day, the thick line is the
@@ -118,7 +121,7 @@ def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
         draw_fan(ax, results, series_name)
         legend_outside(ax)
     else:
-        figure = ax.figure
+        figure = ax.figure  # type: ignore[assignment]  # a SubFigure only if ax was drawn in one
         ax.set_title(sentence(series_label(series_name).split(" (")[0]))
         draw_fan(ax, results, series_name)
         ax.legend(loc="best", framealpha=0.85)
@@ -127,7 +130,7 @@ def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def _by_contingent(results: Any) -> dict[str, np.ndarray]:
+def _by_contingent(results: Results) -> dict[str, np.ndarray]:
     """Median troop path of each element, summed by contingent (in element order)."""
     stacks: dict[str, np.ndarray] = {}
     for key in results.elements:
@@ -138,7 +141,7 @@ def _by_contingent(results: Any) -> dict[str, np.ndarray]:
 
 
 @styled
-def plot_troops(results: Any) -> Figure:
+def plot_troops(results: Results) -> Figure:
     """Troops in theatre stacked by contingent, with the planned schedule dashed.
 
     Each element's median path across trials is summed by contingent and stacked.
@@ -185,7 +188,7 @@ def plot_troops(results: Any) -> Figure:
     return figure
 
 
-def _pair(ax: Axes, results: Any, names: tuple[str, ...], ylabel: str, title: str) -> None:
+def _pair(ax: Axes, results: Results, names: tuple[str, ...], ylabel: str, title: str) -> None:
     for i, name in enumerate(names):
         draw_fan(ax, results, name, colour=PALETTE[i], label=series_label(name).split(" (")[0], trials=0)
     ax.set_ylabel(ylabel)
@@ -194,7 +197,7 @@ def _pair(ax: Axes, results: Any, names: tuple[str, ...], ylabel: str, title: st
 
 
 @styled
-def plot_dashboard(results: Any) -> Figure:
+def plot_dashboard(results: Results) -> Figure:
     """A grid of fan charts: the state of the world over time in one figure.
 
     Panels: troops; ISF readiness and capability; ISIS strength; territory held by

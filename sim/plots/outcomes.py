@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from sim.plots.style import (
     reader_title,
     styled,
 )
+
+if TYPE_CHECKING:
+    from sim.montecarlo import Results
 
 KEY_OUTCOMES = (
     "militia_attacks",
@@ -127,7 +130,7 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats, start: pd.Times
         bins = min(40, max(8, int(np.sqrt(len(values)) * 2)))
         if values.max() == values.min():
             bins = 1
-        heights, _, _ = ax.hist(
+        heights, _, _ = ax.hist(  # type: ignore[assignment]  # one data set: one array of heights
             values, bins=bins, weights=weights, color=PALETTE[0], alpha=0.85, label="trials"
         )
     ax.axvspan(stats.p5, stats.p95, color=PALETTE[4], alpha=0.18, label="5-95% of trials", zorder=0)
@@ -161,7 +164,7 @@ def _draw_distribution(ax: Axes, name: str, stats: OutcomeStats, start: pd.Times
     ax.set_ylim(0, float(np.max(heights)) * 1.45)  # headroom for the text box
 
 
-def draw_outcome(ax: Axes, results: Any, name: str) -> None:
+def draw_outcome(ax: Axes, results: Results, name: str) -> None:
     """Draw one outcome's distribution into ``ax`` (used by the panels)."""
     stats = outcome_stats(results, name)
     ax.set_title(reader_title(name))
@@ -180,7 +183,7 @@ def draw_outcome(ax: Axes, results: Any, name: str) -> None:
 
 
 @styled
-def plot_outcome(results: Any, name: str) -> Figure:
+def plot_outcome(results: Results, name: str) -> Figure:
     """Distribution of one scalar outcome across the trials of a run.
 
     Counts with few distinct values are drawn as one bar per value, other outcomes as
@@ -201,7 +204,7 @@ def plot_outcome(results: Any, name: str) -> Figure:
 
 
 @styled
-def plot_outcomes(results: Any, names: Sequence[str] | None = None) -> Figure:
+def plot_outcomes(results: Results, names: Sequence[str] | None = None) -> Figure:
     """A panel of outcome distributions (by default the key outcomes of the run)."""
     names = [n for n in (names or KEY_OUTCOMES) if n in results.trials.columns]
     ncols = 2 if len(names) > 1 else 1

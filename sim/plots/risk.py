@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,13 @@ from sim.plots.style import (
     styled,
 )
 
+if TYPE_CHECKING:
+    from sim.montecarlo import Comparison, Results
+
 
 def draw_collapse_curve(
     ax: Axes,
-    results: Any,
+    results: Results,
     *,
     colour: str = PALETTE[3],
     label: str = "P(collapse)",
@@ -61,7 +64,7 @@ def draw_collapse_curve(
     date_axis(ax)
 
 
-def median_exit(results: Any) -> tuple[pd.Timestamp, float] | None:
+def median_exit(results: Results) -> tuple[pd.Timestamp, float] | None:
     """Median exit date among trials where the coalition left, and the share that left."""
     exits = results.trials["exit_day"].to_numpy(dtype=float) if "exit_day" in results.trials else np.array([])
     left = exits[np.isfinite(exits)]
@@ -91,7 +94,7 @@ def _mark(
     )
 
 
-def _exit_text(results: Any) -> str | None:
+def _exit_text(results: Results) -> str | None:
     exit_ = median_exit(results)
     if exit_ is None:
         return None
@@ -102,7 +105,7 @@ def _exit_text(results: Any) -> str | None:
     return f"median exit {exit_[0]:%d %b %Y} ({exit_[1]:.0%} of trials left)"
 
 
-def _draw_one(ax: Axes, results: Any, colour: str, slot: int = 0) -> int:
+def _draw_one(ax: Axes, results: Results, colour: str, slot: int = 0) -> int:
     """One run's curve with its waypoints and exit marked; returns the next label slot."""
     draw_collapse_curve(ax, results, colour=colour, label="P(collapse by date)", band_label="95% CI")
     for when, text in milestones(results.scenario):
@@ -112,7 +115,7 @@ def _draw_one(ax: Axes, results: Any, colour: str, slot: int = 0) -> int:
     if slot:
         ax.plot([], [], color=GREY, linestyle=":", label="schedule waypoint")
     exit_ = median_exit(results)
-    text = _exit_text(results)
+    text = _exit_text(results)  # type: ignore[assignment]  # the loop above typed text as str
     if exit_ is None:
         ax.annotate(
             "no exit: troops stay to the end",
@@ -130,7 +133,7 @@ def _draw_one(ax: Axes, results: Any, colour: str, slot: int = 0) -> int:
 
 
 @styled
-def plot_collapse_risk(results_or_comparison: Any) -> Figure:
+def plot_collapse_risk(results_or_comparison: Results | Comparison) -> Figure:
     """Probability of a 2014-style collapse by each date, censored at the horizon, in percent.
 
     The band is the curve's 95% interval. Dotted vertical lines mark the calendar

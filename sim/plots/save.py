@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
@@ -16,6 +16,9 @@ from sim.plots.outcomes import plot_outcomes
 from sim.plots.risk import plot_collapse_risk
 from sim.plots.sensitivity import plot_tornado, rank_correlations
 from sim.plots.style import DPI
+
+if TYPE_CHECKING:
+    from sim.montecarlo import Comparison, Results
 
 FORMATS = ("png", "svg", "pdf")
 COMPARE_SERIES = ("troops", "capability", "isis_strength", "territory", "attacks")
@@ -59,7 +62,7 @@ def _write(figures: dict[str, Any], folder: str | os.PathLike[str], fmt: str) ->
     return written
 
 
-def save_all(results: Any, folder: str | os.PathLike[str], fmt: str = "png") -> list[Path]:
+def save_all(results: Results, folder: str | os.PathLike[str], fmt: str = "png") -> list[Path]:
     """Write every single-run figure into ``folder/plots/`` and return the paths.
 
     Files: ``outcomes``, ``dashboard``, ``troops``, ``collapse_risk``,
@@ -81,7 +84,7 @@ def save_all(results: Any, folder: str | os.PathLike[str], fmt: str = "png") -> 
     return _write(figures, folder, fmt)
 
 
-def save_comparison(comparison: Any, folder: str | os.PathLike[str], fmt: str = "png") -> list[Path]:
+def save_comparison(comparison: Comparison, folder: str | os.PathLike[str], fmt: str = "png") -> list[Path]:
     """Write the comparison figures into ``folder/plots/`` and return the paths.
 
     Files: ``compare_outcomes``, ``compare_differences``, ``compare_collapse_risk``

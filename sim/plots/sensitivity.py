@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,10 +11,13 @@ from scipy.stats import spearmanr
 
 from sim.plots.style import OKABE_ITO, new_figure, no_data, outcome_title, styled
 
+if TYPE_CHECKING:
+    from sim.montecarlo import Results
+
 MAX_BARS = 15
 
 
-def rank_correlations(results: Any, outcome: str) -> pd.DataFrame:
+def rank_correlations(results: Results, outcome: str) -> pd.DataFrame:
     """Spearman's rho between each varying ``param:*`` column and an outcome.
 
     Returns a DataFrame indexed by parameter path (``param:`` removed) with columns
@@ -40,7 +43,7 @@ def rank_correlations(results: Any, outcome: str) -> pd.DataFrame:
 
 
 @styled
-def plot_tornado(results: Any, outcome: str) -> Figure:
+def plot_tornado(results: Results, outcome: str) -> Figure:
     """Spearman rank correlation of each varying parameter with an outcome, largest first.
 
     Bars right of zero: higher parameter values go with a higher outcome. At most the

@@ -38,7 +38,7 @@ GREY = "#7f7f7f"
 DPI = 150
 
 RC: dict[str, Any] = {
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),  # type: ignore[attr-defined]  # not in mpl stubs
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -91,7 +91,7 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with mpl.rc_context(RC):
+        with mpl.rc_context(RC):  # type: ignore[arg-type]  # stub wants literal rc keys
             return function(*args, **kwargs)
 
     return wrapper

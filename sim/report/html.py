@@ -208,9 +208,13 @@ def _figures(what: Results | Comparison) -> str:
     from sim.plots import save_all, save_comparison
 
     with tempfile.TemporaryDirectory() as scratch:
-        saver = save_comparison if isinstance(what, Comparison) else save_all
+        saved = (
+            save_comparison(what, scratch, fmt="png")
+            if isinstance(what, Comparison)
+            else save_all(what, scratch, fmt="png")
+        )
         # The collapse risk answers the question most directly: it comes first.
-        paths = sorted(saver(what, scratch, fmt="png"), key=lambda p: "collapse_risk" not in Path(p).stem)
+        paths = sorted(saved, key=lambda p: "collapse_risk" not in Path(p).stem)
         blocks = []
         for path in paths:
             data = base64.b64encode(Path(path).read_bytes()).decode("ascii")

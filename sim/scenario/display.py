@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.distributions import brief
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 
 def distribution_text(dist: Any) -> str:
@@ -55,7 +58,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f'<table border="0"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def scenario_html(scenario: Any) -> str:
+def scenario_html(scenario: Scenario) -> str:
     """The scenario as a reader wants it: what it asks, its dates, its bases, its forces
     and their schedules, and every uncertain input with its distribution."""
     from sim.scenario.sampling import uncertain_parameters

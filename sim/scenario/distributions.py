@@ -50,6 +50,17 @@ class _Dist(BaseModel):
         correlated draws: a value for each uniform in ``u``."""
         raise NotImplementedError
 
+    def __float__(self) -> float:
+        """Refused: a distribution has no single value until a trial draws one.
+
+        Defined so that ``float(parameter)``, which the engine writes where it reads a
+        parameter, type-checks for a number-or-distribution field and fails with this
+        message if a scenario reaches the engine unfixed (see
+        :func:`sim.scenario.sampling.fix`).
+        """
+        kind = getattr(self, "dist", "")
+        raise TypeError(f"expected a number, found a {kind} distribution (draw it first: sampling.fix)")
+
     def median(self) -> float:
         """A central value, used where one representative number is needed."""
         return float(self.ppf(np.array([0.5]))[0])

@@ -110,7 +110,7 @@ def explain(error: ValidationError, document: Document) -> list[Problem]:
     for path, at_key, message in problems:
         if any(path[: len(p)] == p or path == p[:-1] for p in document.poisoned):
             continue  # the reader already reported this value (its mapping's checks saw a null)
-        mark = document.keys.get(path) if at_key and path in document.keys else document.mark(path)
+        mark = document.keys[path] if at_key and path in document.keys else document.mark(path)
         found[Problem.at(mark, dotted(path), message)] = None
     return list(found)
 

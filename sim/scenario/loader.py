@@ -167,7 +167,7 @@ def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> No
         try:
             parameters = read_posterior(section["file"]).parameters
         except PosteriorFileError:
-            parameters = []  # the section's own check reports the file
+            parameters = ()  # the section's own check reports the file
         for path in parameters:
             written = document.values.get(tuple(path.split(".")))
             if written is not None and written.file in later and path not in aside:
@@ -188,7 +188,9 @@ def _resolve_posterior_file(document: Document, base_dir: str | os.PathLike[str]
     directory, like any other path given on the command line.
     """
     section = document.data.get("posterior") if isinstance(document.data, dict) else None
-    written = section.get("file") if isinstance(section, dict) else None
+    if not isinstance(section, dict):
+        return  # validation says what is wrong with it
+    written = section.get("file")
     if not isinstance(written, str) or not written.strip() or "\x00" in written:
         return  # validation says what is wrong with it
     source = document.mark(("posterior", "file")).file

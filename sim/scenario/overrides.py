@@ -105,7 +105,7 @@ def _set(document: Document, path: Path_, value: Any) -> None:
     here = Mark(SOURCE)
     container = document.data
     for depth, part in enumerate(path[:-1]):
-        child = container[part] if isinstance(container, list) else container.get(part)
+        child = container[int(part)] if isinstance(container, list) else container.get(part)
         if not isinstance(child, (dict, list)):
             # Nothing (or a single value) where the schema has a mapping: start one here.
             child = {}

@@ -7,7 +7,7 @@ particle's value, and values that keep the scenario's checks across fields.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -18,10 +18,13 @@ from sim.scenario.posterior import PosteriorFile, PosteriorFileError, read_poste
 from sim.scenario.ranges import param_range
 from sim.scenario.sampling import value_at
 
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
+
 Where = tuple[str | int, ...]
 
 
-def check_section(scenario: Any) -> list[tuple[Where, str]]:
+def check_section(scenario: Scenario) -> list[tuple[Where, str]]:
     """Problems of a scenario's ``posterior`` section, each at the field it is about.
 
     Reads the file (refused as :func:`read_posterior` says), then checks that a
@@ -35,6 +38,8 @@ def check_section(scenario: Any) -> list[tuple[Where, str]]:
     attached to the section (``scenario.posterior.data``).
     """
     section = scenario.posterior
+    if section is None:
+        return []  # nothing to check
     try:
         posterior = read_posterior(section.file)
     except PosteriorFileError as error:
@@ -71,7 +76,7 @@ def check_section(scenario: Any) -> list[tuple[Where, str]]:
     return found
 
 
-def _field_problem(scenario: Any, path: str, posterior: PosteriorFile) -> str | None:
+def _field_problem(scenario: Scenario, path: str, posterior: PosteriorFile) -> str | None:
     """Why ``path`` cannot take the posterior's values, or ``None``."""
     parent_path, _, name = path.rpartition(".")
     parent = value_at(scenario, parent_path) if parent_path else scenario
@@ -88,7 +93,7 @@ def _field_problem(scenario: Any, path: str, posterior: PosteriorFile) -> str | 
             f"expected the path of a numeric parameter of this scenario (a field that holds a number or "
             f"a distribution), found {quoted(path)}{held}"
         )
-    low, high, strict_low, strict_high = bounds
+    low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
     values = posterior.column(path)
     bad = np.zeros(len(values), dtype=bool)
     if low is not None:
@@ -110,7 +115,7 @@ def _field_problem(scenario: Any, path: str, posterior: PosteriorFile) -> str | 
 
 
 def _cross_field_problems(
-    scenario: Any, named: Any, posterior: PosteriorFile, where: dict[str, Where]
+    scenario: Scenario, named: Any, posterior: PosteriorFile, where: dict[str, Where]
 ) -> list[tuple[Where, str]]:
     """The scenario's checks across fields, with each posterior parameter at its particles' range."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude={"posterior", "correlations"})

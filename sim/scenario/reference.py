@@ -113,7 +113,7 @@ def _add_ranges(model: type[BaseModel], schema: dict[str, Any]) -> None:
         prop = schema.get("properties", {}).get(info.alias or name)
         if bounds is None or prop is None:
             continue
-        low, high, strict_low, strict_high = bounds
+        low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
         for branch in _number_branches(prop):
             if low is not None:
                 branch["exclusiveMinimum" if strict_low else "minimum"] = low
@@ -221,7 +221,7 @@ def range_text(info: FieldInfo) -> str:
     bounds = param_range(info)
     parts: list[str] = []
     if bounds is not None:
-        low, high, strict_low, strict_high = bounds
+        low, high, strict_low, strict_high = bounds.low, bounds.high, bounds.strict_low, bounds.strict_high
         if low is not None and high is not None and not (strict_low or strict_high):
             return f"{_number(low)} to {_number(high)}"
         if low is not None:
@@ -237,15 +237,16 @@ def range_text(info: FieldInfo) -> str:
             parts.append(f"<= {_number(item.le)}")
         elif isinstance(item, annotated_types.Lt):
             parts.append(f"< {_number(item.lt)}")
-    sizes = {type(item).__name__: item for item in info.metadata if isinstance(item, (MinLen, MaxLen))}
+    shortest = next((item.min_length for item in info.metadata if isinstance(item, MinLen)), None)
+    longest = next((item.max_length for item in info.metadata if isinstance(item, MaxLen)), None)
     unit = "characters" if info.annotation is str else "items"
-    if "MinLen" in sizes and "MaxLen" in sizes:
-        parts.append(f"{sizes['MinLen'].min_length} to {sizes['MaxLen'].max_length} {unit}")
-    elif "MinLen" in sizes:
-        count = sizes["MinLen"].min_length
+    if shortest is not None and longest is not None:
+        parts.append(f"{shortest} to {longest} {unit}")
+    elif shortest is not None:
+        count = shortest
         parts.append(f"at least {count} {unit if count != 1 else unit[:-1]}")
-    elif "MaxLen" in sizes:
-        count = sizes["MaxLen"].max_length
+    elif longest is not None:
+        count = longest
         parts.append(f"at most {count} {unit if count != 1 else unit[:-1]}")
     return ", ".join(parts)
 
@@ -269,7 +270,7 @@ def default_text(value: Any) -> str:
     return f"`{value}`"
 
 
-def _number(value: float) -> str:
+def _number(value: object) -> str:
     if isinstance(value, int) and value >= 2**53 and value & (value - 1) == 0:
         return f"2^{value.bit_length() - 1}"  # a power of two is clearer so (the seed's bound)
     return f"{value:.10g}" if isinstance(value, float) else str(value)

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import weakref
 import zlib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel
 
 from sim.scenario.distributions import _Dist
 from sim.scenario.posterior import FromPosterior, pick_particles
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 STREAM_PARAMETERS = 0x5041524D  # "PARM": keeps parameter streams apart from trial streams
 POSTERIOR_STREAM = "posterior"
@@ -117,6 +120,7 @@ def _holds_distribution(node: Any) -> bool:
         return False
     if isinstance(node, _Dist):
         return True
+    values: Iterable[Any]
     if isinstance(node, BaseModel):
         values = node.__dict__.values()
     elif isinstance(node, Mapping):
@@ -162,7 +166,7 @@ def correlation_matrix(correlations: list) -> list[tuple[list[str], np.ndarray]]
     return result
 
 
-def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndarray]:
+def draw_parameters(scenario: Scenario, n: int, seed: int) -> dict[str, np.ndarray]:
     """``n`` draws of every uncertain parameter: a float array of length ``n`` per path.
 
     Draw ``i`` does not depend on ``n``, and two scenarios that share a distribution
@@ -178,7 +182,7 @@ def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndar
     to its weight, so they keep the correlations of the fit exactly.
     """
     found = uncertain_parameters(scenario)
-    joint = {path for path, dist in found.items() if isinstance(dist, FromPosterior)}
+    joint = {path: dist for path, dist in found.items() if isinstance(dist, FromPosterior)}
     drawn = {path: dist for path, dist in found.items() if path not in joint}
     # Pairs whose parameters are still distributions (a fixed copy has none left to tie).
     pairs = [
@@ -190,7 +194,7 @@ def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndar
         path: dist.sample(parameter_stream(seed, path), n) for path, dist in drawn.items() if path not in tied
     }
     if joint:
-        posterior = scenario.posterior.data
+        posterior = next(iter(joint.values())).posterior  # the scenario's one posterior file
         picked = pick_particles(posterior, parameter_stream(seed, POSTERIOR_STREAM).random(n))
         for path in joint:
             draws[path] = posterior.column(path)[picked]
@@ -206,7 +210,7 @@ def draw_parameters(scenario: BaseModel, n: int, seed: int) -> dict[str, np.ndar
     return {path: draws[path] for path in found}
 
 
-def fix(scenario: BaseModel, values: Mapping[str, float]) -> Any:
+def fix(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
     """A copy of the scenario with each distribution replaced by its drawn value.
 
     ``values`` maps dotted paths to numbers; every distribution in the scenario must
@@ -238,8 +242,8 @@ def _fix(node: Any, path: str, values: Mapping[str, float]) -> Any:
             return node
         return type(node).model_construct(_fields_set=node.model_fields_set, **fields)
     if isinstance(node, Mapping):
-        items = {k: _fix(v, f"{path}.{k}" if path else str(k), values) for k, v in node.items()}
-        return node if all(items[k] is node[k] for k in node) else items
+        entries = {k: _fix(v, f"{path}.{k}" if path else str(k), values) for k, v in node.items()}
+        return node if all(entries[k] is node[k] for k in node) else entries
     if isinstance(node, list):
         items = [_fix(v, f"{path}.{i}", values) for i, v in enumerate(node)]
         return node if all(a is b for a, b in zip(items, node, strict=True)) else items

@@ -5,10 +5,11 @@ against them, ``python -m sim schema`` prints their JSON Schema, and
 ``docs/scenarios.md`` is generated from them. The engine reads parameters only from
 here, so every coefficient of the model is visible and documented in one place.
 
-Numeric parameters typed :data:`Param` accept either a number or a distribution
-(see :mod:`sim.scenario.distributions`); their stated range is checked against the
-whole support of the distribution, so a probability can never be drawn outside
-[0, 1].
+Numeric parameters are annotated ``Annotated[float | Distribution, Range(low, high)]``:
+a number or a distribution (see :mod:`sim.scenario.distributions`) whose stated range
+(:class:`~sim.scenario.ranges.Range`) is checked against the whole support of the
+distribution, so a probability can never be drawn outside [0, 1]. After
+:func:`sim.scenario.sampling.fix` every such field holds a plain ``float``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     PrivateAttr,
     ValidationError,
     model_validator,
@@ -31,6 +31,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.distributions import Distribution
+from sim.scenario.posterior import PosteriorFile
+from sim.scenario.ranges import Range
 
 FORMAT = 2
 """The scenario format of this version of the model (Model 2.0)."""
@@ -77,73 +79,39 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-def _no_bool(value: Any) -> Any:
-    # Checked before pydantic would turn ``true`` into 1.0.
-    if isinstance(value, bool):
-        raise ValueError("expected a number or a distribution, found a boolean")
-    return value
-
-
-def _range_check(low: float | None, high: float | None, strict_low: bool, strict_high: bool):
-    def check(value: Any) -> Any:
-        plain = isinstance(value, (int, float))
-        lo, hi = (value, value) if plain else value.support()
-        if plain and not math.isfinite(value):
-            raise ValueError(f"expected a finite number, found {value}")
-        what = "value" if plain else f"{value.dist} distribution"
-        if low is not None and (lo < low or (strict_low and lo <= low)):
-            bound = ">" if strict_low else ">="
-            found = f"{lo}" if plain else f"one that can be {lo}"
-            raise ValueError(f"expected a {what} {bound} {low}, found {found}")
-        if high is not None and (hi > high or (strict_high and hi >= high)):
-            bound = "<" if strict_high else "<="
-            found = f"{hi}" if plain else f"one that can be {hi}"
-            hint = f" (give it high: {high:g} to clip its draws)" if not plain and math.isinf(hi) else ""
-            raise ValueError(f"expected a {what} {bound} {high}, found {found}{hint}")
-        return float(value) if plain else value
-
-    check.range = (low, high, strict_low, strict_high)  # read by the generated reference
-    return check
-
-
-def Param(
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    strict_low: bool = False,
-    strict_high: bool = False,
-) -> Any:
-    """A number or a distribution whose every possible value lies in [low, high]."""
-    return Annotated[
-        float | Distribution,
-        BeforeValidator(_no_bool),
-        AfterValidator(_range_check(low, high, strict_low, strict_high)),
-    ]
-
-
-Probability = Param(0.0, 1.0)
-NonNegative = Param(0.0)
-Positive = Param(0.0, strict_low=True)
+Probability = Annotated[float | Distribution, Range(0.0, 1.0)]
+NonNegative = Annotated[float | Distribution, Range(0.0)]
+Positive = Annotated[float | Distribution, Range(0.0, strict_low=True)]
 
 # Bounds that keep a trial finite in time and memory. Each is far beyond any value the
 # record supports, and below what the engine was measured to handle in a few seconds a
 # trial (docs/reliability.md, "Values that pass validation"); beyond them a trial's
 # events (attacks, breaks, casualty tables) grow without useful meaning.
-Troops = Param(0.0, 1e6)  # 1e11 troops: 1.25 million militia attacks, 10 s a trial
-Fighters = Param(0.0, 1e6)  # 1e9 fighters: millions of ISIS attacks a trial
-RatePerDay = Param(0.0, 1.0)  # ISIS growth: above about 700 a day exp() overflows
-Multiplier = Param(0.0, 10.0)  # factors on ISIS's growth
-CasualtyMean = Param(0.0, 1e4)  # 1e7 a hit: 3 s to draw one hit; 1e12 never ends
-Tempo = Param(0.0, 0.1)  # ISIS attacks per fighter per day: 3 gave 20 million attacks
-BreaksPerYear = Param(0.0, 100.0)  # 1e4 a year: 7 s a trial; 1e5 ran out of memory
-TensionLevel = Param(0.0, 1e3)
-DayRef = dt.date | Param(0.0, MAX_HORIZON_DAYS)
+Troops = Annotated[
+    float | Distribution, Range(0.0, 1e6)
+]  # 1e11 troops: 1.25 million militia attacks, 10 s a trial
+Fighters = Annotated[float | Distribution, Range(0.0, 1e6)]  # 1e9 fighters: millions of ISIS attacks a trial
+RatePerDay = Annotated[
+    float | Distribution, Range(0.0, 1.0)
+]  # ISIS growth: above about 700 a day exp() overflows
+Multiplier = Annotated[float | Distribution, Range(0.0, 10.0)]  # factors on ISIS's growth
+CasualtyMean = Annotated[
+    float | Distribution, Range(0.0, 1e4)
+]  # 1e7 a hit: 3 s to draw one hit; 1e12 never ends
+Tempo = Annotated[
+    float | Distribution, Range(0.0, 0.1)
+]  # ISIS attacks per fighter per day: 3 gave 20 million attacks
+BreaksPerYear = Annotated[
+    float | Distribution, Range(0.0, 100.0)
+]  # 1e4 a year: 7 s a trial; 1e5 ran out of memory
+TensionLevel = Annotated[float | Distribution, Range(0.0, 1e3)]
+DayRef = dt.date | Annotated[float | Distribution, Range(0.0, MAX_HORIZON_DAYS)]
 """A moment: a calendar date, or a day offset from the scenario's start."""
 
 
 def doc(default: Any, unit: str, text: str, **kwargs: Any) -> Any:
     """A field with its default, its unit and its meaning, as the reference shows them."""
-    extra = {"unit": unit}
+    extra: dict[str, JsonValue] = {"unit": unit}
     return Field(default, description=text, json_schema_extra=extra, **kwargs)
 
 
@@ -196,7 +164,7 @@ class Base(Model):
         "Share of the casualties an un-intercepted hit would cause that shelters, warning "
         "and dispersion prevent.",
     )
-    attractiveness: Param(0.0, 100.0) = doc(
+    attractiveness: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         1.0,
         "x",
         "How strongly the militias favour this base as a target, at equal troops (see "
@@ -218,7 +186,7 @@ class Condition(Model):
         "theatre), attacks_30d (militia attacks in the last 30 days).",
     )
     op: Literal[">=", ">", "<=", "<"] = needed("-", "Comparison of the metric with the value.")
-    value: Param() = needed("metric's unit", "The threshold.")
+    value: Annotated[float | Distribution, Range()] = needed("metric's unit", "The threshold.")
     for_days: int = doc(
         1, "days", "Days in a row the comparison must hold (1 = on the day itself).", ge=1, le=3650
     )
@@ -404,10 +372,11 @@ class WeaponMix(Model):
     @model_validator(mode="after")
     def _sums_to_one(self) -> WeaponMix:
         values = (self.rocket, self.drone, self.ballistic_missile)
-        if not all(isinstance(v, float) for v in values):
+        shares = [v for v in values if isinstance(v, float)]
+        if len(shares) < len(values):
             raise ValueError("weapon shares must be plain numbers (they must sum to 1)")
-        if abs(sum(values) - 1) > 1e-6:  # type: ignore[arg-type]
-            raise ValueError(f"expected weapon shares summing to 1, found {sum(values):g}")  # type: ignore[arg-type]
+        if abs(sum(shares) - 1) > 1e-6:
+            raise ValueError(f"expected weapon shares summing to 1, found {sum(shares):g}")
         return self
 
 
@@ -431,32 +400,32 @@ class Militia(Model):
     the branching ratio ``n``: the ratio shapes the bursts, not the tempo.
     """
 
-    attack_rate_per_day: Param(0.0, 100.0) = doc(
+    attack_rate_per_day: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         1.75,
         "attacks/day",
         "Long-run attacks a day at the reference troops and tension 1, follow-on attacks "
         "included: the tempo in Iraq and Syria from 17 Oct to 21 Dec 2023 outside the Gaza "
         "truce (102 attacks in 58 days).",
     )
-    reference_troops: Param(1.0, 1e6) = doc(
+    reference_troops: Annotated[float | Distribution, Range(1.0, 1e6)] = doc(
         3900.0,
         "troops",
         "Troops in theatre (Iraq and Syria) at which the attack rate applies: the January "
         "2024 footprint (about 3,000 in the Iraq mission, about 900 US troops in Syria).",
     )
-    troop_elasticity: Param(0.0, 2.0) = doc(
+    troop_elasticity: Annotated[float | Distribution, Range(0.0, 2.0)] = doc(
         0.5,
         "-",
         "How the rate scales with troops present: 0 = not at all, 1 = proportionally.",
     )
-    targeting_elasticity: Param(0.0, 2.0) = doc(
+    targeting_elasticity: Annotated[float | Distribution, Range(0.0, 2.0)] = doc(
         1.0,
         "-",
         "How a base's pull on attacks grows with its troops: 1 = in proportion, 0.5 = with "
         "the square root (a base with a tenth of the troops draws about a third as many "
         "attacks), 0 = not at all.",
     )
-    branching_ratio: Param(0.0, 0.95) = doc(
+    branching_ratio: Annotated[float | Distribution, Range(0.0, 0.95)] = doc(
         0.3, "-", "Mean number of follow-on attacks each attack triggers (< 1)."
     )
     decay_days: Positive = doc(3.0, "days", "Time constant of the excitation's exponential decay.")
@@ -479,7 +448,7 @@ class Episode(Model):
 
     probability: Probability = needed("probability", "Chance a strike starts the episode.")
     factor: NonNegative = needed("x", "Multiplier on tension at the episode's start.")
-    recovery_days: Param(0.0, 1e5, strict_low=True) = needed(
+    recovery_days: Annotated[float | Distribution, Range(0.0, 1e5, strict_low=True)] = needed(
         "days", "Time constant of the return of the multiplier towards 1."
     )
 
@@ -505,16 +474,16 @@ class Deterrence(Episode):
         "baseline (about 5,400 days) its mean over February-July 2024 is about 0.025: the "
         "record's 0.037 attacks a day after the stop against 1.55 before it.",
     )
-    recovery_days: Param(0.0, 1e5, strict_low=True) = doc(
+    recovery_days: Annotated[float | Distribution, Range(0.0, 1e5, strict_low=True)] = doc(
         180.0, "days", "Time constant of the militias' return to their tempo after deterrence."
     )
-    announced_probability_factor: Param(0.0, 100.0) = doc(
+    announced_probability_factor: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         1.0,
         "x",
         "Multiplier on the chance a strike deters (routine or major, capped at 1) once a "
         "withdrawal has been announced.",
     )
-    announced_recovery_factor: Param(0.0, 100.0, strict_low=True) = doc(
+    announced_recovery_factor: Annotated[float | Distribution, Range(0.0, 100.0, strict_low=True)] = doc(
         1.0,
         "x",
         "Multiplier on the recovery time of deterrence that starts once a withdrawal has been announced.",
@@ -527,8 +496,10 @@ class Escalation(Episode):
     probability: Probability = doc(
         0.15, "probability", "Chance a strike that did not deter escalates instead."
     )
-    factor: Param(1.0, 100.0) = doc(1.5, "x", "Multiplier on tension when escalation starts.")
-    recovery_days: Param(0.0, 1e5, strict_low=True) = doc(
+    factor: Annotated[float | Distribution, Range(1.0, 100.0)] = doc(
+        1.5, "x", "Multiplier on tension when escalation starts."
+    )
+    recovery_days: Annotated[float | Distribution, Range(0.0, 1e5, strict_low=True)] = doc(
         21.0, "days", "Time constant of the return of tension after escalation."
     )
 
@@ -537,7 +508,7 @@ class Retaliation(Model):
     """When the coalition strikes back, and what a strike does to tension and pressure."""
 
     enabled: bool = doc(True, "-", "False: no retaliation strikes at all.")
-    attacks_per_strike: Param(1.0) = doc(
+    attacks_per_strike: Annotated[float | Distribution, Range(1.0)] = doc(
         15.0, "attacks", "A strike follows once this many attacks have landed since the last one."
     )
     strike_after_deaths: bool = doc(True, "-", "A strike (a major one) follows any attack that kills.")
@@ -593,7 +564,7 @@ class RegionalEpisode(Model):
 class RegionalEffects(Model):
     """How much each kind of regional episode multiplies militia tension."""
 
-    war: Param(0.0, 100.0) = doc(
+    war: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         3.0,
         "x",
         "A regional war that draws Iran in. In the 12-day Israel-Iran war of June 2025 the "
@@ -601,13 +572,13 @@ class RegionalEffects(Model):
         "of several fold from a deterred tempo, with Kataib Hezbollah holding back unless the "
         "US joined.",
     )
-    truce: Param(0.0, 100.0) = doc(
+    truce: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         0.0,
         "x",
         "A truce in the war that drives the campaign: no attacks on US forces in the Gaza "
         "truce of 24-30 November 2023.",
     )
-    deal: Param(0.0, 100.0) = doc(
+    deal: Annotated[float | Distribution, Range(0.0, 100.0)] = doc(
         0.35,
         "x",
         "A US-Iran understanding: about 0.035 attacks a day from late March to mid-October "
@@ -630,7 +601,7 @@ class Tension(Model):
     effects: RegionalEffects = doc(
         RegionalEffects(), "-", "Tension multiplier of each kind of regional episode."
     )
-    cap: Param(0.0, 1e3, strict_low=True) = doc(
+    cap: Annotated[float | Distribution, Range(0.0, 1e3, strict_low=True)] = doc(
         10.0, "x", "Upper limit of tension after episodes multiply it."
     )
 
@@ -670,7 +641,7 @@ class ISF(Model):
         "Readiness the ISF sustain on their own (institutions, experience, their own "
         "training) at the start: where readiness heads with no coalition trainers.",
     )
-    self_sustained_trend_per_year: Param(-1.0, 1.0) = doc(
+    self_sustained_trend_per_year: Annotated[float | Distribution, Range(-1.0, 1.0)] = doc(
         0.0,
         "1/year",
         "Drift of the self-sustained level: negative for erosion (corruption, "
@@ -751,7 +722,7 @@ class ISIS(Model):
         "1/day",
         "Recruitment growth rate with no sanctuary and no territory (today's ISIS in Iraq).",
     )
-    capacity: Param(0.0, 1e6, strict_low=True) = doc(
+    capacity: Annotated[float | Distribution, Range(0.0, 1e6, strict_low=True)] = doc(
         30000.0, "fighters", "Carrying capacity of the logistic growth."
     )
     sanctuary: Probability = doc(
@@ -777,7 +748,7 @@ class ISIS(Model):
         "Attrition rate from coalition-enabled operations with the reference enablers present "
         "(about the share of fighters killed or detained in partnered operations in 2024).",
     )
-    max_enabler_share: Param(1.0) = doc(
+    max_enabler_share: Annotated[float | Distribution, Range(1.0)] = doc(
         3.0,
         "x",
         "Largest multiple of the reference enablers that still adds to strike attrition (an "
@@ -793,7 +764,7 @@ class ISIS(Model):
         "events/year",
         "Rate of breaks with no coalition troops in Syria, or after the camps' guards collapse.",
     )
-    breakout_fighters: Param(0.0, 1e4) = doc(
+    breakout_fighters: Annotated[float | Distribution, Range(0.0, 1e4)] = doc(
         300.0,
         "fighters",
         "Fighters added to Iraq by one break (a distribution draws one size per trial).",
@@ -809,7 +780,7 @@ class ISIS(Model):
         "attacks/fighter/day",
         "ISIS attacks per fighter per day when ISIS matches what the ISF can contain (x = 1).",
     )
-    tempo_elasticity: Param(0.0, 2.0) = doc(
+    tempo_elasticity: Annotated[float | Distribution, Range(0.0, 2.0)] = doc(
         0.3,
         "-",
         "How attacks per fighter scale with the imbalance x (0: a constant tempo). A group "
@@ -881,7 +852,9 @@ class Accelerate(Model):
     action: Literal["accelerate"]
     name: str = doc("accelerate", "-", "Label used in outputs.")
     when: When = needed("-", "Conditions that fire the rule (once).")
-    factor: Param(1.0, strict_low=True) = doc(2.0, "x", "Speed-up of the remaining schedule.")
+    factor: Annotated[float | Distribution, Range(1.0, strict_low=True)] = doc(
+        2.0, "x", "Speed-up of the remaining schedule."
+    )
 
 
 class Pause(Model):
@@ -968,10 +941,10 @@ class Posterior(Model):
         "always wins over the posterior.",
         max_length=1000,
     )
-    _read: Any = PrivateAttr(default=None)
+    _read: PosteriorFile | None = PrivateAttr(default=None)
 
     @property
-    def data(self) -> Any:
+    def data(self) -> PosteriorFile | None:
         """The file as read and checked when the scenario was validated
         (a :class:`sim.scenario.posterior.PosteriorFile`), or ``None`` before."""
         return self._read
