@@ -37,8 +37,9 @@ def value_text(value: Any) -> str:
 
 
 def waypoint_text(waypoint: Any) -> str:
-    """One schedule step: when it starts, the level it moves to, over how long, and (for a
-    calendar date and a fixed ramp) the date the level is reached.
+    """One schedule step: when it starts, the level it moves to, over how long.
+
+    For a calendar date and a fixed ramp, also the date the level is reached.
 
     >>> import datetime as dt
     >>> from sim.scenario.schema import Waypoint
@@ -59,8 +60,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def scenario_html(scenario: Scenario) -> str:
-    """The scenario as a reader wants it: what it asks, its dates, its bases, its forces
-    and their schedules, and every uncertain input with its distribution."""
+    """The scenario as a reader wants it, in HTML.
+
+    What it asks, its dates, its bases, its forces and their schedules, and every
+    uncertain input with its distribution.
+    """
     from sim.scenario.sampling import uncertain_parameters
 
     s = scenario

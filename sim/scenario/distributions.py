@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import override  # typing.override from Python 3.12
 
 
 def brief(value: float) -> str:
@@ -46,8 +47,10 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """The quantiles at probabilities ``u`` (the inverse of the CDF), used for
-        correlated draws: a value for each uniform in ``u``."""
+        """The quantiles at probabilities ``u`` (the inverse of the CDF).
+
+        Used for correlated draws: a value for each uniform in ``u``.
+        """
         raise NotImplementedError
 
     def __float__(self) -> float:
@@ -66,8 +69,10 @@ class _Dist(BaseModel):
         return float(self.ppf(np.array([0.5]))[0])
 
     def __str__(self) -> str:
-        """The kind, the parameters and the middle 90% of the draws, e.g.
-        ``lognormal(median 500, spread 1.5): 5-95% 257 to 974``."""
+        """The kind, the parameters and the middle 90% of the draws.
+
+        For example ``lognormal(median 500, spread 1.5): 5-95% 257 to 974``.
+        """
         fields = self.model_dump(by_alias=True, exclude_none=True)
         kind = fields.pop("dist")
         shown = ", ".join(f"{k} {brief(v) if isinstance(v, (int, float)) else v}" for k, v in fields.items())
@@ -89,12 +94,15 @@ class Fixed(_Dist):
     dist: Literal["fixed"]
     value: float
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.value, self.value)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value, dtype=float)
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value, dtype=float)
 
@@ -112,12 +120,15 @@ class Uniform(_Dist):
             raise ValueError(f"uniform needs low <= high, found low={self.low}, high={self.high}")
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.ppf(rng.random(n))
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
 
@@ -141,6 +152,7 @@ class Normal(_Dist):
             raise ValueError(f"normal clipping needs low <= high, found low={self.low}, high={self.high}")
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         if self.sd == 0:
             return (self.mean, self.mean)
@@ -148,9 +160,11 @@ class Normal(_Dist):
         high = math.inf if self.high is None else self.high
         return (low, high)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self._clip(self.mean + self.sd * rng.standard_normal(n))
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import ndtri
 
@@ -161,13 +175,15 @@ class Normal(_Dist):
             np.clip(draws, self.low, self.high, out=draws)
         return draws
 
+    @override
     def median(self) -> float:
         return float(np.clip(self.mean, self.low, self.high))
 
 
 class LogNormal(_Dist):
-    """Log-normal given by its median and its spread (the geometric standard deviation),
-    optionally clipped to [low, high] like ``normal``.
+    """Log-normal given by its median and its spread (the geometric standard deviation).
+
+    Optionally clipped to [low, high] like ``normal``.
 
     About 68% of draws fall between ``median / spread`` and ``median * spread``, and
     about 95% between ``median / spread**2`` and ``median * spread**2``.
@@ -187,6 +203,7 @@ class LogNormal(_Dist):
             raise ValueError(f"lognormal clipping needs low <= high, found low={self.low}, high={self.high}")
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         if self.spread == 1:
             return (self.median_, self.median_)
@@ -194,9 +211,11 @@ class LogNormal(_Dist):
         low = math.ulp(0.0) if self.low is None else max(self.low, math.ulp(0.0))
         return (low, math.inf if self.high is None else self.high)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self._clip(self.median_ * np.exp(math.log(self.spread) * rng.standard_normal(n)))
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import ndtri
 
@@ -207,6 +226,7 @@ class LogNormal(_Dist):
             np.clip(draws, self.low, self.high, out=draws)
         return draws
 
+    @override
     def median(self) -> float:
         return float(np.clip(self.median_, self.low, self.high))
 
@@ -227,15 +247,18 @@ class Triangular(_Dist):
             )
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         # Inverse CDF, so that one uniform gives one draw (prefix-stable).
         if self.low == self.high:
             return np.full(n, self.low, dtype=float)
         return self.ppf(rng.random(n))
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
         if self.low == self.high:
@@ -262,12 +285,15 @@ class Beta(_Dist):
             raise ValueError(f"beta needs low <= high, found low={self.low}, high={self.high}")
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.low + (self.high - self.low) * rng.beta(self.alpha, self.beta, n)
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         from scipy.special import betaincinv
 
@@ -295,12 +321,15 @@ class Choice(_Dist):
                 raise ValueError("choice weights must be >= 0 with a positive sum")
         return self
 
+    @override
     def support(self) -> tuple[float, float]:
         return (min(self.values), max(self.values))
 
+    @override
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.ppf(rng.random(n))
 
+    @override
     def ppf(self, u: np.ndarray) -> np.ndarray:
         # Over the values in ascending order, so that the quantile rises with u.
         order = np.argsort(self.values, kind="stable")

@@ -81,8 +81,11 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None, **k
 
 
 def load_document(path: str | os.PathLike[str], overrides: Overrides = None) -> tuple[Scenario, Document]:
-    """:func:`load_scenario`, also returning the merged document, which knows the file and
-    line of every value written (``--set`` for an override); a value it lacks is a default."""
+    """:func:`load_scenario`, also returning the merged document.
+
+    The document knows the file and line of every value written (``--set`` for an
+    override); a value it lacks is a default.
+    """
     document = read_file(path)
     folder = os.path.dirname(os.fspath(path))
     document = resolve_extends(document, folder)
@@ -151,11 +154,14 @@ def _finish(
 
 
 def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> None:
-    """A value written explicitly is not taken from the posterior: a path set with ``--set``
+    """Add the posterior parameters written explicitly to ``posterior.exclude``.
+
+    A value written explicitly is not taken from the posterior: a path set with ``--set``
     (or a load's overrides), and a posterior parameter written by a file that extends the
     one holding the ``posterior`` section (a child scenario's own value), join
     ``posterior.exclude``. Values written in the posterior's own file, or in its parents
-    (the priors the fit started from), are the ones the posterior replaces."""
+    (the priors the fit started from), are the ones the posterior replaces.
+    """
     section = document.data.get("posterior") if isinstance(document.data, dict) else None
     if not isinstance(section, dict):
         return

@@ -278,8 +278,9 @@ def pick_particles(posterior: PosteriorFile, uniforms: np.ndarray) -> np.ndarray
 
 
 class FromPosterior:
-    """A parameter drawn from a posterior file, as :func:`sim.scenario.sampling.uncertain_parameters`
-    reports it (``dist`` is ``"posterior"``).
+    """A parameter drawn from a posterior file (``dist`` is ``"posterior"``).
+
+    As :func:`sim.scenario.sampling.uncertain_parameters` reports it.
 
     It describes the parameter's marginal in the file: its ``support`` (the values of
     the particles that can be picked), ``ppf`` and ``median`` of the weighted
@@ -297,8 +298,10 @@ class FromPosterior:
         return f"FromPosterior({self.posterior.path!r}, {self.path!r})"
 
     def __str__(self) -> str:
-        """As a scenario's display shows it, e.g.
-        ``posterior(model2.json, 200 particles): 5-95% 1.38 to 2.17``."""
+        """As a scenario's display shows it.
+
+        For example ``posterior(model2.json, 200 particles): 5-95% 1.38 to 2.17``.
+        """
         from sim.scenario.distributions import brief
 
         low, high = self.ppf(np.array([0.05, 0.95]))

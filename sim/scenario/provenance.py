@@ -1,5 +1,6 @@
-"""Where each value of a resolved scenario comes from: its file and line, a parent it
-extends, a ``--set`` override, or the schema's default.
+"""Where each value of a resolved scenario comes from.
+
+Its file and line, a parent it extends, a ``--set`` override, or the schema's default.
 
 ``python -m sim show FILE`` prints :func:`value_sources`; :data:`TEMPLATE` is what
 ``python -m sim new`` writes: a small scenario that runs as it is, with a comment on
@@ -19,8 +20,11 @@ from sim.scenario.yaml_source import Document
 
 
 class Source(NamedTuple):
-    """One value of a resolved scenario: its dotted ``path``, the ``value`` as it would be
-    written in YAML, and where it comes from (``file:line``, ``--set`` or ``default``)."""
+    """One value of a resolved scenario, and where it comes from.
+
+    Its dotted ``path``, the ``value`` as it would be written in YAML, and its source
+    (``file:line``, ``--set`` or ``default``).
+    """
 
     path: str
     value: str
@@ -28,8 +32,9 @@ class Source(NamedTuple):
 
 
 def value_sources(path: str | os.PathLike[str], overrides: Overrides = None) -> list[Source]:
-    """Every value of the scenario in ``path``, resolved (``extends`` merged, overrides
-    applied, defaults filled), each with where it comes from.
+    """Every value of the scenario in ``path``, resolved, each with where it comes from.
+
+    Resolved: ``extends`` merged, overrides applied, defaults filled.
 
     A distribution is one value. Raises :class:`~sim.scenario.errors.ScenarioError` as
     :func:`~sim.scenario.loader.load_scenario` does.

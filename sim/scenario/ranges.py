@@ -45,8 +45,11 @@ class Range:
         return core_schema.no_info_before_validator_function(_no_bool, checked)
 
     def check(self, value: Any) -> Any:
-        """``value`` as a float if it is a number in range, a distribution unchanged if
-        its support is; a ``ValueError`` saying what was expected otherwise."""
+        """Check ``value`` against the range.
+
+        A number in range comes back as a float, a distribution whose support is in range
+        unchanged; anything else is a ``ValueError`` saying what was expected.
+        """
         low, high = self.low, self.high
         plain = isinstance(value, (int, float))
         lo, hi = (value, value) if plain else value.support()

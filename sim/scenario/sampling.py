@@ -36,8 +36,9 @@ path can be named so: it is a section, not a number)."""
 
 
 def uncertain_parameters(scenario: BaseModel) -> dict[str, _Dist | FromPosterior]:
-    """Every field written as a distribution or drawn from the posterior, by dotted path,
-    in document order.
+    """Every field written as a distribution or drawn from the posterior, by dotted path.
+
+    In document order.
 
     A field named by the ``posterior`` section is reported as a
     :class:`~sim.scenario.posterior.FromPosterior` (``dist`` is ``"posterior"``)
@@ -73,8 +74,10 @@ def _walk(node: Any, path: str, found: dict, markers: dict[str, FromPosterior]) 
 
 
 def value_at(node: Any, path: str) -> Any:
-    """The value at a dotted path of a scenario (fields, mapping keys, list indices), or
-    ``None`` if there is none."""
+    """The value at a dotted path of a scenario, or ``None`` if there is none.
+
+    The path walks fields, mapping keys and list indices.
+    """
     for part in path.split("."):
         if isinstance(node, BaseModel):
             node = getattr(node, part, None) if part in type(node).model_fields else None
@@ -142,9 +145,11 @@ def parameter_stream(seed: int, path: str) -> np.random.Generator:
 
 
 def correlation_matrix(correlations: list) -> list[tuple[list[str], np.ndarray]]:
-    """The groups of parameters tied by ``correlations`` (pairs with ``between`` and
-    ``rho``): per group, its paths in order of first mention and their correlation
-    matrix."""
+    """The groups of parameters tied by ``correlations``.
+
+    ``correlations`` are pairs with ``between`` and ``rho``; per group, its paths in order
+    of first mention and their correlation matrix.
+    """
     groups: list[list[str]] = []
     for pair in correlations:
         a, b = pair.between
