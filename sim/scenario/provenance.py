@@ -43,6 +43,10 @@ def value_sources(path: str | os.PathLike[str], overrides: Overrides = None) -> 
 
 
 def _origin(document: Document, where: tuple[str | int, ...]) -> str:
+    if where == ("region_schedules",) and document.derived:
+        return "resolved into the forces' schedules (each waypoint says from which target)"
+    if where[:4] in document.derived:
+        return f"from {document.derived[where[:4]]}"
     mark = document.values.get(where)
     if mark is None and where[-1:] == ("at",) and (*where[:-1], "by") in document.values:
         return f"by - ramp_days, {_origin(document, (*where[:-1], 'by'))}"
