@@ -52,6 +52,7 @@ def draw_fan(
             linewidth=2.0,
             linestyle=linestyle,
             label=label or "every trial",
+            zorder=3,  # above the x axis, where a series at 0 would otherwise hide
         )
         date_axis(ax)
         return
@@ -94,6 +95,7 @@ def draw_fan(
         linestyle=linestyle,
         label=label or "median",
         gid="median",
+        zorder=3,
     )
     if not np.nanmax(np.abs(bands["p50"]), initial=0.0) and np.nanmax(bands["p95"], initial=0.0) > 0:
         # Most trials stay at zero (territory before a collapse, say): the median says
@@ -101,6 +103,14 @@ def draw_fan(
         mean = results.series(series_name).mean(axis=0, dtype=np.float64)
         ax.plot(dates, mean, color=colour, linewidth=1.4, linestyle="--", label=f"{prefix}mean", gid="mean")
     date_axis(ax)
+
+
+def from_zero(ax: Axes) -> None:
+    """Start the y axis at zero when nothing drawn in it is negative (call it once everything
+    is drawn): troops held at 2,000 of 3,900 must not look like troops near zero, nor a share
+    that is always 0 reach below it."""
+    if np.isfinite(ax.dataLim.y0) and ax.dataLim.y0 >= 0:
+        ax.set_ylim(bottom=0)
 
 
 @styled
@@ -122,6 +132,7 @@ def plot_fan(results: Any, series_name: str, ax: Axes | None = None) -> Figure:
         ax.set_title(sentence(series_label(series_name).split(" (")[0]))
         draw_fan(ax, results, series_name)
         ax.legend(loc="best", framealpha=0.85)
+    from_zero(ax)
     ax.set_ylabel(series_label(series_name))
     ax.set_xlabel("date")
     return figure
@@ -241,6 +252,8 @@ def plot_dashboard(results: Any) -> Figure:
     draw_collapse_curve(axes[3, 1], results, colour=PALETTE[3], label="P(collapse by date)")
     axes[3, 1].set_title("Collapse risk")
     axes[3, 1].legend(loc="best", framealpha=0.85)
+    for ax in axes.ravel():
+        from_zero(ax)
     for ax in axes[3]:
         ax.set_xlabel("date")
         date_axis(ax)
