@@ -240,6 +240,21 @@ def test_dashboard_panels_of_quantities_never_negative_start_at_zero(results):
         assert ax.get_ylim()[1] >= ax.dataLim.y1, ax.get_title()  # nothing cut off at the top
 
 
+def test_a_series_too_small_to_see_beside_its_pair_is_written_out():
+    from sim.plots.fans import _say_what_is_too_small
+
+    class Pair:
+        def bands(self, name):
+            scale = {"wounded": 1600.0, "killed": 9.0}[name]
+            return pd.DataFrame({"p5": [0.0, 0.1 * scale], "p50": [0.0, scale], "p95": [0.0, 1.9 * scale]})
+
+    figure = Figure()
+    ax = figure.add_subplot()
+    _say_what_is_too_small(ax, Pair(), ("wounded", "killed"))
+    (note,) = [t.get_text() for t in ax.texts if t.get_gid() == "too_small"]
+    assert note.startswith("coalition killed at the end: median 9 (5-95% 0.9 to 17.1)"), note
+
+
 def test_a_fan_of_a_series_at_zero_is_drawn_over_the_axis_not_below_it(results):
     ax = plots.plot_fan(results, "troops").axes[0]
     assert ax.get_ylim()[0] == 0 and line_by_gid(ax, "median").get_zorder() > ax.spines["bottom"].get_zorder()

@@ -202,6 +202,37 @@ def _pair(ax: Axes, results: Any, names: tuple[str, ...], ylabel: str, title: st
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.85)
+    _say_what_is_too_small(ax, results, names)
+
+
+def _say_what_is_too_small(ax: Axes, results: Any, names: tuple[str, ...]) -> None:
+    """A series whose whole fan is under 3% of the panel's largest value (killed beside
+    wounded) draws as a line on the axis: write its last median and 5-95% range instead."""
+    tops = {name: float(np.nanmax(results.bands(name)["p95"], initial=0.0)) for name in names}
+    largest = max(tops.values())
+    notes = []
+    for i, name in enumerate(names):
+        if largest > 0 and tops[name] < 0.03 * largest:
+            last = results.bands(name).iloc[-1]
+            label = series_label(name).split(" (")[0]
+            notes.append(
+                (
+                    i,
+                    f"{label} at the end: median {last['p50']:,.3g} (5-95% {last['p5']:,.3g} to {last['p95']:,.3g}), too small to see here",
+                )
+            )
+    for slot, (i, text) in enumerate(notes):
+        ax.text(
+            0.98,
+            0.04 + 0.07 * slot,
+            text,
+            transform=ax.transAxes,
+            ha="right",
+            fontsize=8,
+            color=PALETTE[i],
+            gid="too_small",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
 
 
 @styled
