@@ -219,13 +219,14 @@ def _write(scenario: Scenario, document: Document, schedules: dict[str, list[Mov
         data["forces"][key] = {**element, "schedule": schedule}
 
 
-def _renumber(marks: dict[Path_, Any], prefix: Path_, new_index: dict[int | str, int]) -> None:
+def _renumber(marks: dict[Path_, Any], prefix: Path_, new_index: dict[int, int]) -> None:
+    """Move the marks of a schedule's waypoints to their positions after the insertions."""
     n = len(prefix)
     moved = {}
     for path in [p for p in marks if p[:n] == prefix and len(p) > n and isinstance(p[n], int)]:
-        mark = marks.pop(path)
-        if path[n] in new_index:
-            moved[(*prefix, new_index[path[n]], *path[n + 1 :])] = mark
+        mark, old = marks.pop(path), path[n]
+        if isinstance(old, int) and old in new_index:
+            moved[(*prefix, new_index[old], *path[n + 1 :])] = mark
     marks.update(moved)
 
 

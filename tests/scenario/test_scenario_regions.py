@@ -267,3 +267,21 @@ def test_validate_refuses_an_unresolvable_target_with_exit_2_and_no_traceback(tm
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:16" in err and "region_schedules.syria" in err and "Traceback" not in err
+
+
+def test_show_keeps_the_line_of_a_written_waypoint_a_target_was_placed_before(tmp_path):
+    own = FORCES.replace(
+        "us_erbil: {base: erbil, troops: 2500}",
+        "us_erbil: {base: erbil, troops: 2500, schedule: [{at: 500, troops: 0}]}",
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(with_targets("region_schedules:\n  kurdistan: [{at: 100, troops: 600}]\n", own))
+    sources = {s.path: s for s in value_sources(path)}
+    assert sources["forces.us_erbil.schedule.0.at"].source == f"from region_schedules.kurdistan.0, {path}:16"
+    assert (
+        sources["forces.us_erbil.schedule.1.at"].value,
+        sources["forces.us_erbil.schedule.1.at"].source,
+    ) == (
+        "500",
+        f"{path}:12",
+    )
