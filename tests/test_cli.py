@@ -295,8 +295,9 @@ def test_show_prints_every_value_with_its_file_line_set_or_default(tmp_path, cap
     assert lines["name"].endswith(f"# {path}:6")
     assert lines["isis.growth_per_day"].split("#")[1].strip() == "--set"
     assert lines["collapse.hazard_at_parity_per_day"].endswith("# default")
-    assert "2025-05-04" in lines["forces.us_al_asad.schedule.0.at"]  # 1 Sep 2025 less 120 days
-    assert "by - ramp_days" in lines["forces.us_al_asad.schedule.0.at"]
+    start = lines["forces.us_al_asad.schedule.0.at"]  # from the region target: 1 Sep 2025 less 90 days
+    assert "2025-06-03" in start
+    assert "from region_schedules.federal_iraq.0, " in start
 
 
 def test_show_names_the_parent_file_a_value_comes_from(tmp_path, capsys):

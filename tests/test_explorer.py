@@ -48,3 +48,30 @@ def test_the_explorer_reruns_when_driven_from_code(plan):
     explorer.months.value = 3  # as a hand on the slider would
     assert explorer.results is not kept
     assert explorer.changed_scenario().forces["us_erbil"].schedule[-1].troops == 1500
+
+
+def test_a_change_gives_the_results_of_run_of_the_changed_scenario_bit_for_bit(plan):
+    pytest.importorskip("ipywidgets")
+    from sim.montecarlo.runner import run
+    from sim.report.explorer import Explorer
+
+    explorer = Explorer(plan, trials=5, jobs=1, preview=2)
+    later = explorer.set(months=4)
+    assert "preview" in explorer.timings  # the first two trials were drawn before the rest ran
+    alone = run(explorer.changed_scenario(), trials=5, jobs=1, progress=False, keep_events=False)
+    assert later.n_trials == 5
+    assert later.trials.equals(alone.trials)
+    for name in ("troops", "capability", "troops:us_erbil"):
+        assert (later.series(name) == alone.series(name)).all()
+
+
+def test_a_setting_already_seen_is_shown_again_without_running(plan, monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from sim.report import explorer as module
+
+    explorer = module.Explorer(plan, trials=3, jobs=1, preview=0)
+    later = explorer.set(months=2)
+    monkeypatch.setattr(module, "run_with", lambda *a, **k: pytest.fail("ran again"))
+    assert explorer.set(months=0) is explorer.plan
+    assert explorer.set(months=2) is later
+    assert "shown again" in explorer.status.value

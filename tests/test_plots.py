@@ -232,6 +232,37 @@ def test_plot_dashboard_has_eight_panels_with_units(results):
         assert ax.get_title()
 
 
+def test_dashboard_panels_of_quantities_never_negative_start_at_zero(results):
+    figure = plots.plot_dashboard(results)
+    troops = visible_axes(figure)[0]
+    assert troops.get_ylim()[0] == 0  # a drawdown to half must not look like one to zero
+    for ax in visible_axes(figure):
+        if ax.dataLim.y0 >= 0:
+            assert ax.get_ylim()[0] == 0, ax.get_title()
+        assert ax.get_ylim()[1] >= ax.dataLim.y1, ax.get_title()  # nothing cut off at the top
+
+
+def test_a_series_too_small_to_see_beside_its_pair_is_written_out():
+    from sim.plots.fans import _say_what_is_too_small
+
+    class Pair:
+        def bands(self, name):
+            scale = {"wounded": 1600.0, "killed": 9.0}[name]
+            return pd.DataFrame({"p5": [0.0, 0.1 * scale], "p50": [0.0, scale], "p95": [0.0, 1.9 * scale]})
+
+    figure = Figure()
+    ax = figure.add_subplot()
+    _say_what_is_too_small(ax, Pair(), ("wounded", "killed"))
+    (note,) = [t.get_text() for t in ax.texts if t.get_gid() == "too_small"]
+    assert note.startswith("coalition killed at the end: median 9 (5-95% 0.9 to 17.1)"), note
+
+
+def test_a_fan_of_a_series_at_zero_is_drawn_over_the_axis_not_below_it(results):
+    ax = plots.plot_fan(results, "troops").axes[0]
+    assert ax.get_ylim()[0] == 0
+    assert line_by_gid(ax, "median").get_zorder() > ax.spines["bottom"].get_zorder()
+
+
 # --------------------------------------------------------------------------- risk
 
 
@@ -245,6 +276,20 @@ def test_plot_collapse_risk_draws_the_curve_and_milestones(results):
     assert "exit" in legend_texts(ax)
     assert results.name in ax.get_title()
     assert ax.yaxis.get_major_formatter()(0.25, 0) == "25%"  # fractions drawn, percent read
+
+
+def test_a_collapse_curve_at_zero_is_visible_and_says_no_trial_collapsed():
+    calm = FakeResults(seed=5)
+    calm.trials["collapse_day"] = np.nan
+    ax = plots.plot_collapse_risk(calm).axes[0]
+    curve = line_by_gid(ax, "collapse")
+    assert not np.any(curve.get_ydata())
+    assert curve.get_zorder() > ax.spines["bottom"].get_zorder()
+    notes = [t.get_text() for t in ax.texts if t.get_gid() == "no_collapse"]
+    assert notes == [
+        f"no collapse in any of the {calm.n_trials} trials\n(the band is the 95% interval: "
+        "risks this low cannot be ruled out)"
+    ]
 
 
 def test_plot_collapse_risk_labels_waypoints_by_count_not_by_a_list_of_ids(results):
@@ -347,6 +392,13 @@ def test_plot_tornado_sorts_parameters_by_absolute_rho(results):
     table = plots.rank_correlations(results, "militia_attacks")
     np.testing.assert_allclose(rhos, table["rho"])
     assert results.name in ax.get_title()
+
+
+def test_tornado_values_are_written_clear_of_the_chance_lines(results):
+    ax = plots.plot_tornado(results, "militia_attacks").axes[0]
+    chance = 1.96 / np.sqrt(results.n_trials - 1)
+    for text in ax.texts:
+        assert abs(text.get_position()[0]) > chance, text.get_text()
 
 
 def test_plot_tornado_says_so_when_no_parameter_varies():

@@ -55,6 +55,7 @@ def draw_fan(
             linewidth=2.0,
             linestyle=linestyle,
             label=label or "every trial",
+            zorder=3,  # above the x axis, where a series at 0 would otherwise hide
         )
         date_axis(ax)
         return
@@ -97,6 +98,7 @@ def draw_fan(
         linestyle=linestyle,
         label=label or "median",
         gid="median",
+        zorder=3,
     )
     if not np.nanmax(np.abs(bands["p50"]), initial=0.0) and np.nanmax(bands["p95"], initial=0.0) > 0:
         # Most trials stay at zero (territory before a collapse, say): the median says
@@ -104,6 +106,14 @@ def draw_fan(
         mean = results.series(series_name).mean(axis=0, dtype=np.float64)
         ax.plot(dates, mean, color=colour, linewidth=1.4, linestyle="--", label=f"{prefix}mean", gid="mean")
     date_axis(ax)
+
+
+def from_zero(ax: Axes) -> None:
+    """Start the y axis at zero when nothing drawn in it is negative (call it once everything
+    is drawn): troops held at 2,000 of 3,900 must not look like troops near zero, nor a share
+    that is always 0 reach below it."""
+    if np.isfinite(ax.dataLim.y0) and ax.dataLim.y0 >= 0:
+        ax.set_ylim(bottom=0)
 
 
 @styled
@@ -125,6 +135,7 @@ def plot_fan(results: Results, series_name: str, ax: Axes | None = None) -> Figu
         ax.set_title(sentence(series_label(series_name).split(" (")[0]))
         draw_fan(ax, results, series_name)
         ax.legend(loc="best", framealpha=0.85)
+    from_zero(ax)
     ax.set_ylabel(series_label(series_name))
     ax.set_xlabel("date")
     return figure
@@ -194,6 +205,37 @@ def _pair(ax: Axes, results: Results, names: tuple[str, ...], ylabel: str, title
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="best", framealpha=0.85)
+    _say_what_is_too_small(ax, results, names)
+
+
+def _say_what_is_too_small(ax: Axes, results: Results, names: tuple[str, ...]) -> None:
+    """A series whose whole fan is under 3% of the panel's largest value (killed beside
+    wounded) draws as a line on the axis: write its last median and 5-95% range instead."""
+    tops = {name: float(np.nanmax(results.bands(name)["p95"], initial=0.0)) for name in names}
+    largest = max(tops.values())
+    notes = []
+    for i, name in enumerate(names):
+        if largest > 0 and tops[name] < 0.03 * largest:
+            last = results.bands(name).iloc[-1]
+            label = series_label(name).split(" (")[0]
+            notes.append(
+                (
+                    i,
+                    f"{label} at the end: median {last['p50']:,.3g} (5-95% {last['p5']:,.3g} to {last['p95']:,.3g}), too small to see here",
+                )
+            )
+    for slot, (i, text) in enumerate(notes):
+        ax.text(
+            0.98,
+            0.04 + 0.07 * slot,
+            text,
+            transform=ax.transAxes,
+            ha="right",
+            fontsize=8,
+            color=PALETTE[i],
+            gid="too_small",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
 
 
 @styled
@@ -244,6 +286,8 @@ def plot_dashboard(results: Results) -> Figure:
     draw_collapse_curve(axes[3, 1], results, colour=PALETTE[3], label="P(collapse by date)")
     axes[3, 1].set_title("Collapse risk")
     axes[3, 1].legend(loc="best", framealpha=0.85)
+    for ax in axes.ravel():
+        from_zero(ax)
     for ax in axes[3]:
         ax.set_xlabel("date")
         date_axis(ax)

@@ -56,8 +56,24 @@ def draw_collapse_curve(
         linestyle=linestyle,
         label=label,
         gid="collapse",
+        zorder=3,  # above the x axis, where a curve at 0% would otherwise hide
     )
     top = float(np.nanmax(curve["high"])) if len(curve) else 0.0
+    if len(curve) and not np.nanmax(curve["probability"]):
+        # A curve at 0% is invisible on the axis: say so, one note a curve (several may share it).
+        notes = sum(text.get_gid() == "no_collapse" for text in ax.texts)
+        who = "" if label.startswith(("P(", "_")) else f"{label}: "
+        ax.text(
+            0.02,
+            0.6 - 0.12 * notes,
+            f"{who}no collapse in any of the {results.n_trials:,} trials\n"
+            "(the band is the 95% interval: risks this low cannot be ruled out)",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=colour,
+            va="center",
+            gid="no_collapse",
+        )
     ax.set_ylim(0, min(1.0, max(0.1, top * 1.15)))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     ax.set_ylabel("P(collapse by date)")

@@ -74,8 +74,9 @@ def plot_tornado(results: Results, outcome: str) -> Figure:
     ax.set_xlabel(f"Spearman rank correlation with {outcome_title(outcome)} (rho, -1 to 1)")
     ax.grid(axis="y", visible=False)
     for y, rho in enumerate(table["rho"]):
+        end = max(abs(rho), chance)  # beyond the dotted chance line, so they do not cross
         ax.text(
-            rho + (0.02 if rho >= 0 else -0.02),
+            np.copysign(end + 0.02, rho),
             y,
             f"{rho:+.2f}",
             va="center",

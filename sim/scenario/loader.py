@@ -33,6 +33,7 @@ from sim.scenario.overrides import (
     parse_assignments,
 )
 from sim.scenario.posterior import PosteriorFileError, read_posterior
+from sim.scenario.regions import resolve_regions
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Document, read_file, read_text
 
@@ -148,9 +149,23 @@ def _finish(
         reason = calendar_problem(scenario)
         if reason is not None:
             problems.append(Problem.at(document.mark(("start",)), "start", reason))
+    if scenario is not None and scenario.region_schedules and not problems:
+        problems += resolve_regions(scenario, document)
+        if not problems:
+            scenario = _validate_resolved(document, problems)
     if problems or scenario is None:
         raise ScenarioError(_in_reading_order(problems, document.source))
     return scenario
+
+
+def _validate_resolved(document: Document, problems: list[Problem]) -> Scenario | None:
+    """The scenario once its region targets are element waypoints (an element's schedule
+    can only now exceed its length limit)."""
+    try:
+        return Scenario.model_validate(document.data)
+    except ValidationError as error:
+        problems += explain(error, document)
+        return None
 
 
 def _explicit_values_win(document: Document, overrides: Mapping[str, Any]) -> None:

@@ -48,6 +48,10 @@ def value_sources(path: str | os.PathLike[str], overrides: Overrides = None) -> 
 
 
 def _origin(document: Document, where: tuple[str | int, ...]) -> str:
+    if where == ("region_schedules",) and document.derived:
+        return "resolved into the forces' schedules (each waypoint says from which target)"
+    if where[:4] in document.derived:
+        return f"from {document.derived[where[:4]]}"
     mark = document.values.get(where)
     if mark is None and where[-1:] == ("at",) and (*where[:-1], "by") in document.values:
         return f"by - ramp_days, {_origin(document, (*where[:-1], 'by'))}"
@@ -98,22 +102,17 @@ bases:                            # region: federal_iraq (the default), kurdista
   erbil: {{region: kurdistan}}
 
 forces:                           # one element per contingent and base; troops at the start
-  us_al_asad:
-    base: al_asad
-    troops: 1000
-    schedule:
-      - {{by: 2025-09-01, troops: 0, ramp_days: 120}}     # `by`: the date the level is reached
-  us_baghdad:
-    base: baghdad
-    troops: 600
-    schedule:
-      - {{by: 2025-09-01, troops: 0, ramp_days: 90}}
-  us_erbil:
-    base: erbil
-    troops: 2500
-    schedule:
-      - {{by: 2025-09-01, troops: 1500, ramp_days: 90}}   # down to a residual force ...
-      - {{by: 2026-12-31, troops: 0, ramp_days: 60}}      # ... that leaves at the end of 2026
+  us_al_asad: {{base: al_asad, troops: 1000}}
+  us_baghdad: {{base: baghdad, troops: 600}}
+  us_erbil: {{base: erbil, troops: 2500}}
+
+region_schedules:                 # targets by region, split across its elements when the file loads
+  federal_iraq:                   # (`show` lists the waypoints each element gets)
+    - {{by: 2025-09-01, troops: 0, ramp_days: 90}}      # `by`: the date the level is reached
+  kurdistan:
+    - {{by: 2025-09-01, troops: 1500, ramp_days: 90}}   # down to a residual force ...
+    - {{by: 2026-12-31, troops: 0, ramp_days: 60}}      # ... that leaves at the end of 2026
+# An element may instead have its own `schedule:` of the same waypoints (docs/scenarios.md).
 
 militia:
   attack_rate_per_day: {{dist: lognormal, median: 1.75, spread: 1.25, high: 100}}   # drawn per trial

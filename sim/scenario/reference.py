@@ -366,10 +366,8 @@ def _rows(
         if inner in shared:
             rows[-1].meaning += " See [Conditions](#conditions-when)."
             continue
-        if origin is dict:
-            rows += _rows(inner, f"{path}.<key>.", None, shared)
-        elif origin is list:
-            rows += _rows(inner, f"{path}.<i>.", None, shared)
+        if origin in (dict, list):
+            rows += _rows(inner, f"{path}.{_item_path(info.annotation)}", None, shared)
         else:
             rows += _rows(inner, f"{path}.", value if isinstance(value, BaseModel) else None, shared)
     return rows
@@ -377,14 +375,22 @@ def _rows(
 
 def _first_model(annotation: Any) -> type[BaseModel] | None:
     for member in _flat(annotation):
-        origin = get_origin(member)
-        if origin in (dict, list):
+        while get_origin(member) in (dict, list):  # a mapping of lists reaches its items
             member = get_args(member)[-1]
             inner = _flat(member)
             member = inner[0] if len(inner) == 1 else (RULES[0] if set(inner) <= set(RULES) else None)
         if isinstance(member, type) and issubclass(member, BaseModel):
             return member
     return None
+
+
+def _item_path(annotation: Any) -> str:
+    """How a path reaches the items of a mapping or list field: ``<key>.``, ``<i>.``, ``<key>.<i>.``."""
+    member, path = _flat(annotation)[0], ""
+    while get_origin(member) in (dict, list):
+        path += "<key>." if get_origin(member) is dict else "<i>."
+        member = _flat(get_args(member)[-1])[0]
+    return path
 
 
 def _shared_models() -> list[type[BaseModel]]:

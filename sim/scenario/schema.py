@@ -305,6 +305,54 @@ class Waypoint(Model):
         return self
 
 
+class RegionWaypoint(Model):
+    """A troop level for every coalition element in one region, resolved into element waypoints.
+
+    ``region_schedules`` writes a drawdown by region instead of by element: "1,500 in
+    Kurdistan by September 2025, none by the end of 2026" without looking up which
+    elements are stationed there. When the scenario loads, each target becomes one
+    calendar waypoint (same ``at``, same ``ramp_days``) of every non-bilateral element at a
+    base of the region, so the engine sees only element schedules (`python -m sim show
+    FILE` lists them, each saying which target it came from). The target's troops are split
+    in proportion to the troops each element has, on its own schedule, when the move
+    starts (the split keeps the mix of contingents and bases as it stands then); if those
+    are all zero, in proportion to their troops at the start. A split of a whole number
+    gives whole troops (largest remainders, ties to the element written first).
+
+    ~~~yaml
+    region_schedules:
+      federal_iraq:
+        - {by: 2025-09-01, troops: 0, ramp_days: 90}      # leave federal Iraq by September 2025
+      kurdistan:
+        - {by: 2025-09-01, troops: 1500, ramp_days: 90}   # keep 1,500 in Kurdistan ...
+        - {by: 2026-12-31, troops: 0, ramp_days: 60}      # ... to the end of 2026
+    ~~~
+
+    A target is refused when it cannot be resolved: a region with no coalition element, a
+    drawn value (a distribution) in the target or in the schedule of an element of its
+    region, a conditions-based waypoint (`when`) in such a schedule, an element waypoint
+    that starts on the target's start or during its ramp, and targets of one region out of
+    time order or overlapping.
+    """
+
+    troops: float = needed("troops", "The region's level to reach (a fixed number).", ge=0, le=1e6)
+    at: dt.date | float | None = doc(None, "date or day", "When the move starts (a fixed date or day).")
+    by: dt.date | float | None = doc(
+        None, "date or day", "When the level is reached, instead of `at` (`at` = `by` - `ramp_days`)."
+    )
+    ramp_days: float = doc(0.0, "days", "0 for a step; otherwise the length of a linear ramp.", ge=0)
+
+    _start_from_by = model_validator(mode="before")(Waypoint._start_from_by.__func__)
+
+    @model_validator(mode="after")
+    def _has_a_moment(self) -> RegionWaypoint:
+        if self.at is None:
+            raise ValueError("expected 'at' or 'by' (a fixed date or day)")
+        if not isinstance(self.at, dt.date) and not 0 <= self.at <= MAX_HORIZON_DAYS:
+            raise ValueError(f"at: expected a day from 0 to {MAX_HORIZON_DAYS}, found {self.at:g}")
+        return self
+
+
 class ForceElement(Model):
     """One contingent at one base, with its roles and its drawdown schedule."""
 
@@ -1015,6 +1063,12 @@ class Scenario(Model):
     )
     bases: dict[str, Base] = needed("-", "Bases by key.", min_length=1, max_length=50)
     forces: dict[str, ForceElement] = needed("-", "Force elements by key.", min_length=1, max_length=100)
+    region_schedules: dict[Literal[REGIONS], list[RegionWaypoint]] = doc(  # type: ignore[valid-type]
+        {},
+        "-",
+        "Troop targets by region (federal_iraq, kurdistan, syria), resolved into waypoints of "
+        "the region's elements when the scenario loads (see below); empty once resolved.",
+    )
     militia: Militia = doc(Militia(), "-", "Militia attack model.")
     retaliation: Retaliation = doc(Retaliation(), "-", "Retaliation policy.")
     tension: Tension = doc(Tension(), "-", "Militia tension and its schedule.")

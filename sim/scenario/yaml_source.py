@@ -70,6 +70,9 @@ class Document:
     # The sources merged into this document by ``extends``, this one first, then its parent,
     # up to the root ([] for a document that extends nothing: only its own source).
     chain: list[str] = field(default_factory=list)
+    # Values the loader wrote rather than the file: the element waypoints resolved from
+    # region targets, by waypoint path, each with the target it came from (sim.scenario.regions).
+    derived: dict[Path_, str] = field(default_factory=dict)
 
     def mark(self, path: Path_) -> Mark:
         """Where the value at ``path`` is written, or its nearest enclosing value.

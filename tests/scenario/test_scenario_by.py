@@ -77,3 +77,13 @@ def test_by_that_cannot_be_counted_back_is_one_clear_error_at_its_line(change, i
     (problem,) = caught.value.problems
     assert str(problem).startswith("<text>:17:9: forces.us_baghdad.schedule.0: ")
     assert expected in str(problem)
+
+
+def test_show_says_a_start_written_with_by_is_by_less_ramp_days(tmp_path):
+    from sim.scenario.provenance import value_sources
+
+    path = tmp_path / "residual.yaml"
+    path.write_text(TEXT)
+    sources = {s.path: s for s in value_sources(path)}
+    start = sources["forces.us_baghdad.schedule.0.at"]
+    assert (start.value, start.source) == ("2025-07-03", f"by - ramp_days, {path}:17")

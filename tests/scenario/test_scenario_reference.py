@@ -97,7 +97,7 @@ def test_each_shipped_scenario_points_editors_at_the_schema(path):
 
 def leaf_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Dotted paths of the scenario's fields (through nested models; not rules or conditions)."""
-    from sim.scenario.reference import DISTRIBUTIONS, RULES, _first_model
+    from sim.scenario.reference import DISTRIBUTIONS, RULES, _first_model, _item_path
 
     paths = []
     for name, info in model.model_fields.items():
@@ -107,7 +107,7 @@ def leaf_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
         if inner is None or inner in DISTRIBUTIONS or inner in RULES or inner.__name__ == "When":
             continue
         origin = getattr(info.annotation, "__origin__", None)
-        joint = ".<key>." if origin is dict else ".<i>." if origin is list else "."
+        joint = f".{_item_path(info.annotation)}" if origin in (dict, list) else "."
         paths += leaf_paths(inner, path + joint)
     return paths
 
