@@ -701,8 +701,11 @@ def _run_and_save(
 
 
 def _save(done: Any, out: Path, checkpoint: Path) -> Path:
-    """Save the results: to ``out``, or beside it when ``out`` holds a complete result and
-    these are not; a complete save removes the checkpoint. Returns the folder written."""
+    """Save the results and return the folder written.
+
+    To ``out``, or beside it when ``out`` holds a complete result and these are not; a
+    complete save removes the checkpoint.
+    """
     from sim.montecarlo.store import INTERRUPTED_SUFFIX, holds_complete_result
 
     where = out
@@ -920,8 +923,10 @@ def _print_json(every: list[Results], comparison: Comparison | None, out: Path) 
 
 
 def _records(results: Results) -> dict[str, dict[str, Any]]:
-    """A summary table as plain JSON values (NaN becomes null); a day outcome also gets its
-    statistics as ISO dates (``mean_date``, ``median_date`` ...)."""
+    """A summary table as plain JSON values (NaN becomes null).
+
+    A day outcome also gets its statistics as ISO dates (``mean_date``, ``median_date`` ...).
+    """
     import pandas as pd
 
     summary = results.summary()

@@ -235,8 +235,10 @@ def _compare_precisely(
     how: Execution,
     checkpoint: str | os.PathLike[str] | None,
 ) -> Comparison:
-    """Each scenario made precise with one seed, then every one brought to the largest
-    trial count any needed, so that the comparison stays paired trial by trial."""
+    """Make each scenario precise with one seed, then bring all to the largest trial count.
+
+    So that the comparison stays paired trial by trial.
+    """
     done = []
     for position, scenario in enumerate(scenarios, start=1):
         own = None if checkpoint is None else Path(checkpoint) / f"{position}-{slug(scenario.name)}"
@@ -398,7 +400,9 @@ def _kept(scenario: Scenario, trials: int, keep_events: bool | int | None) -> in
 
 
 class _Collector:
-    """Puts finished chunks in their place in preallocated arrays, keeps them in the
+    """Collects a run's chunks as they finish.
+
+    Puts finished chunks in their place in preallocated arrays, keeps them in the
     checkpoint (if any), counts failures, and shows progress.
 
     A daily series that is the same in every trial so far (troops under a calendar
@@ -511,8 +515,10 @@ class _Collector:
         self.events.update(output.events)
 
     def _check_memory(self, output: ChunkOutput) -> None:
-        """Once the first chunk shows how large a trial's event log is, refuse a run
-        whose kept logs and series would not fit in memory (before it gets there)."""
+        """Refuse a run whose kept logs and series would not fit in memory, before it gets there.
+
+        The first chunk shows how large a trial's event log is.
+        """
         self.memory_checked = True
         logs = [log.nbytes for log in output.events.values()]
         per_log = sum(logs) / len(logs) if logs else 0.0

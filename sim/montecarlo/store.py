@@ -324,10 +324,12 @@ def decode_series(packed: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def write_series(results: Results, path: Path) -> None:
-    """Write the series to an ``.npz``: ``names``, ``trial``, ``shared`` (one flag per
-    series), ``codec`` and ``s<k>``, the values of series ``k`` packed by
-    :func:`encode_series`: shape (trials, days + 1), or (1, days + 1) for a series the
-    same in every trial."""
+    """Write the series to an ``.npz``.
+
+    Arrays ``names``, ``trial``, ``shared`` (one flag per series), ``codec`` and ``s<k>``,
+    the values of series ``k`` packed by :func:`encode_series`: shape (trials, days + 1),
+    or (1, days + 1) for a series the same in every trial.
+    """
     arrays: dict[str, np.ndarray] = {
         "names": np.asarray(results.series_names, dtype=str),
         "trial": results.trials.index.to_numpy(dtype=np.int64),
@@ -344,8 +346,10 @@ def write_series(results: Results, path: Path) -> None:
 
 
 def read_series(path: Path, trials: np.ndarray, days: int) -> dict[str, np.ndarray]:
-    """The series written by :func:`write_series` (or stored raw, by formats 1 and 2),
-    checked against the trials table's index."""
+    """The series written by :func:`write_series`, checked against the trials table's index.
+
+    Formats 1 and 2 stored them raw.
+    """
     with np.load(path, allow_pickle=False) as stored:
         names = [str(n) for n in stored["names"]]
         if not np.array_equal(stored["trial"], trials):
@@ -463,9 +467,10 @@ def read_run(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], Any]:
 
 
 def read_results(folder: str | os.PathLike[str]) -> dict[str, Any]:
-    """The checked parts of a results folder: ``scenario``, ``seed``, ``trials`` (the
-    table), ``series``, ``events`` (a frame or ``None``), ``events_kept_for``,
-    ``interrupted``, ``timings``, ``failures``.
+    """The checked parts of a results folder.
+
+    ``scenario``, ``seed``, ``trials`` (the table), ``series``, ``events`` (a frame or
+    ``None``), ``events_kept_for``, ``interrupted``, ``timings``, ``failures``.
 
     Raises:
         FileNotFoundError: the folder, ``run.json`` or a file it lists is missing.

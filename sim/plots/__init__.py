@@ -1,5 +1,7 @@
-"""Figures from Monte Carlo results: each function takes a ``Results`` (or a
-``Comparison``) and returns a :class:`matplotlib.figure.Figure`.
+"""Figures from Monte Carlo results.
+
+Each function takes a ``Results`` (or a ``Comparison``) and returns a
+:class:`matplotlib.figure.Figure`.
 
 Figures are not registered with pyplot, so they never pop up or pile up: a notebook
 displays the returned figure, a script saves it (see :func:`save_all`). Styling is

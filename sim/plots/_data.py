@@ -74,8 +74,10 @@ def milestones(scenario: Scenario) -> list[tuple[pd.Timestamp, str]]:
 
 
 def _moves(moves: list[tuple[str, float]]) -> str:
-    """What starts on one date, short enough for a label: one or two elements by name,
-    more by count (the targets named when they agree)."""
+    """What starts on one date, short enough for a label.
+
+    One or two elements by name, more by count (the targets named when they agree).
+    """
     if len(moves) <= 2:
         return "; ".join(f"{key} starts to {troops:,.0f}" for key, troops in moves)
     targets = {troops for _, troops in moves}

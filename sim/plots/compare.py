@@ -41,8 +41,11 @@ if TYPE_CHECKING:
 
 
 def _to_x(kind: str, start: pd.Timestamp):
-    """Where values of an outcome of this kind go on its axis: percent for a probability,
-    matplotlib's date numbers for a day offset, the value itself otherwise."""
+    """Where values of an outcome of this kind go on its axis.
+
+    Percent for a probability, matplotlib's date numbers for a day offset, the value
+    itself otherwise.
+    """
     if kind == "binary":
         return lambda values: 100.0 * np.asarray(values, dtype=float)
     if kind == "day":
@@ -62,8 +65,11 @@ def _grid(count: int) -> tuple[int, int]:
 
 @styled
 def plot_compare_outcomes(comparison: Comparison, names: Sequence[str] | None = None) -> Figure:
-    """Key outcomes side by side: per scenario the mean with its 95% CI (dot and whisker)
-    and the 5-95% range of trials (thin line); probabilities for binary outcomes."""
+    """Key outcomes side by side, one row per scenario.
+
+    Per scenario the mean with its 95% CI (dot and whisker) and the 5-95% range of trials
+    (thin line); probabilities for binary outcomes.
+    """
     runs = list(comparison.results)
     colours = scenario_colours(_names(comparison))
     names = [n for n in (names or KEY_OUTCOMES) if n in runs[0].trials.columns]
@@ -173,8 +179,11 @@ def plot_compare_fan(comparison: Comparison, series_name: str) -> Figure:
 
 
 def split_at_zero(results: Results, series_name: str, share_of_days: float = 0.1) -> bool:
-    """True when, on more than ``share_of_days`` of the days, at least a quarter of the trials
-    are exactly at zero while at least a quarter are above it: a median there says little."""
+    """True when a median of the series says little.
+
+    That is when, on more than ``share_of_days`` of the days, at least a quarter of the
+    trials are exactly at zero while at least a quarter are above it.
+    """
     bands = results.bands(series_name)
     split = (bands["p25"] == 0) & (bands["p75"] > 0)
     return bool(split.mean() > share_of_days)

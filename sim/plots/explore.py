@@ -107,8 +107,11 @@ def plot_sweep(exploration: Any, outcome: str = "collapse_within_24m", lever: st
 
 @styled
 def plot_indices(indices: pd.DataFrame) -> Figure:
-    """Sensitivity indices as bars with their 95% intervals: Sobol ``S1`` and ``ST``
-    side by side, or Morris ``mu_star``; levers by decreasing total effect."""
+    """Sensitivity indices as bars with their 95% intervals.
+
+    Sobol ``S1`` and ``ST`` side by side, or Morris ``mu_star``; levers by decreasing total
+    effect.
+    """
     method = indices.attrs.get("method", "sobol" if "S1" in indices else "morris")
     outcome = indices.attrs.get("outcome", "the outcome")
     shown = [("S1", "first order"), ("ST", "total")] if method == "sobol" else [("mu_star", "mu*")]
@@ -152,8 +155,10 @@ def plot_indices(indices: pd.DataFrame) -> Figure:
 
 @styled
 def plot_prim_tradeoff(result: Any) -> Figure:
-    """PRIM's peeling trajectory: coverage against density, each box coloured by the
-    number of inputs it restricts; the chosen box circled."""
+    """PRIM's peeling trajectory: coverage against density.
+
+    Each box is coloured by the number of inputs it restricts; the chosen box is circled.
+    """
     trajectory = result.trajectory
     figure, axes = new_figure(width=7.5, height=5.0)
     ax = axes[0, 0]

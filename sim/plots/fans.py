@@ -109,9 +109,11 @@ def draw_fan(
 
 
 def from_zero(ax: Axes) -> None:
-    """Start the y axis at zero when nothing drawn in it is negative (call it once everything
-    is drawn): troops held at 2,000 of 3,900 must not look like troops near zero, nor a share
-    that is always 0 reach below it."""
+    """Start the y axis at zero when nothing drawn in it is negative.
+
+    Call it once everything is drawn: troops held at 2,000 of 3,900 must not look like
+    troops near zero, nor a share that is always 0 reach below it.
+    """
     if np.isfinite(ax.dataLim.y0) and ax.dataLim.y0 >= 0:
         ax.set_ylim(bottom=0)
 
@@ -209,8 +211,11 @@ def _pair(ax: Axes, results: Results, names: tuple[str, ...], ylabel: str, title
 
 
 def _say_what_is_too_small(ax: Axes, results: Results, names: tuple[str, ...]) -> None:
-    """A series whose whole fan is under 3% of the panel's largest value (killed beside
-    wounded) draws as a line on the axis: write its last median and 5-95% range instead."""
+    """Write the last median and 5-95% range of series too small to see.
+
+    A series whose whole fan is under 3% of the panel's largest value (killed beside
+    wounded) draws as a line on the axis.
+    """
     tops = {name: float(np.nanmax(results.bands(name)["p95"], initial=0.0)) for name in names}
     largest = max(tops.values())
     notes = []

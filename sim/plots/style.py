@@ -98,8 +98,10 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
 
 class SimFigure(Figure):
-    """A matplotlib Figure that shows itself in Jupyter as a PNG, whatever the backend
-    (no ``%matplotlib inline`` needed): IPython calls :meth:`_repr_png_`."""
+    """A matplotlib Figure that shows itself in Jupyter as a PNG, whatever the backend.
+
+    No ``%matplotlib inline`` needed: IPython calls :meth:`_repr_png_`.
+    """
 
     def _repr_png_(self) -> bytes:
         import io

@@ -1,5 +1,7 @@
-"""An interactive explorer for Jupyter: move the exit dates or keep a residual force, and see
-the collapse risk and the casualties of a few hundred trials update.
+"""An interactive explorer for Jupyter.
+
+Move the exit dates or keep a residual force, and see the collapse risk and the
+casualties of a few hundred trials update.
 
 Needs ipywidgets (``pip install 'sim[notebook]'``)::
 
@@ -37,9 +39,12 @@ SHOWN = ("collapse_within_24m", "collapse", "militia_attacks", "wounded", "kille
 
 
 def shifted(scenario: Any, months: int = 0, residual: dict[str, float] | None = None) -> Any:
-    """A copy of ``scenario`` with every calendar waypoint moved by ``months`` (a waypoint
-    given as a date or as a fixed day; a drawn start is left as it is) and, for each
-    element in ``residual``, its last waypoint's level set to the troops given."""
+    """A copy of ``scenario`` with its calendar waypoints moved and residual forces kept.
+
+    Every calendar waypoint moves by ``months`` (a waypoint given as a date or as a fixed
+    day; a drawn start is left as it is) and, for each element in ``residual``, its last
+    waypoint's level is set to the troops given.
+    """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     days = round(months * MONTH_DAYS)
     for key, element in data["forces"].items():

@@ -66,9 +66,11 @@ def resolve_regions(scenario: Scenario, document: Document) -> list[Problem]:
 
 
 def level_on(day: float, start: float, moves: list[Move]) -> float:
-    """An element's troops on ``day`` (schedule clock, no pauses): each waypoint starts a
-    linear ramp from the level of its moment, cutting short the ramp before it, as
-    :mod:`sim.engine.drawdown` moves an element."""
+    """An element's troops on ``day`` (schedule clock, no pauses).
+
+    Each waypoint starts a linear ramp from the level of its moment, cutting short the
+    ramp before it, as :mod:`sim.engine.drawdown` moves an element.
+    """
     ramp = (0.0, start, 0.0, start)
 
     def on(x: float) -> float:
@@ -83,8 +85,11 @@ def level_on(day: float, start: float, moves: list[Move]) -> float:
 
 
 def split(total: float, weights: list[float]) -> list[float]:
-    """``total`` in proportion to ``weights``; a whole ``total`` in whole parts that sum to it
-    (largest remainders, ties to the first)."""
+    """Split ``total`` in proportion to ``weights``.
+
+    A whole ``total`` is split in whole parts that sum to it (largest remainders, ties to
+    the first).
+    """
     exact = [total * w / sum(weights) for w in weights]
     if not float(total).is_integer():
         return exact
