@@ -69,8 +69,11 @@ class EventDays:
 
 
 def parse_date(text: str) -> dt.date:
-    """A date written as ``2023-10-17`` (a time after it is ignored), ``17 October 2023``,
-    ``17 Oct 2023``, ``October 17, 2023`` or ``2023/10/17``; ``ValueError`` otherwise."""
+    """A date from one of the common ways of writing it; ``ValueError`` otherwise.
+
+    ``2023-10-17`` (a time after it is ignored), ``17 October 2023``, ``17 Oct 2023``,
+    ``October 17, 2023`` or ``2023/10/17``.
+    """
     text = text.strip()
     try:
         return dt.datetime.fromisoformat(text).date()

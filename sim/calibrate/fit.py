@@ -133,8 +133,11 @@ FORMAT = 1
 
 
 def fitting_checks(replays: Sequence[str]) -> list[Check]:
-    """The checks the fit compares with the record: those resting on a fitting fact, on
-    the named replays, with the interval rule and no known structural failure."""
+    """The checks the fit compares with the record.
+
+    Those resting on a fitting fact, on the named replays, with the interval rule and no
+    known structural failure.
+    """
     uses = fact_uses()
     return [
         c
@@ -222,8 +225,11 @@ class TrialView:
 
 
 def simulate(problem: Problem, values: np.ndarray, seed: int) -> dict[str, float]:
-    """The summary statistics of one particle: one trial of each replay with the fitted
-    parameters at ``values`` and everything else drawn from the replay's own priors."""
+    """The summary statistics of one particle.
+
+    One trial of each replay with the fitted parameters at ``values`` and everything else
+    drawn from the replay's own priors.
+    """
     from sim.engine import simulate_trial
     from sim.scenario.sampling import draw_parameters, fix
 
@@ -273,9 +279,12 @@ def _seeded_sampler(map_: Callable, seed: int) -> Any:  # a pyabc MappingSampler
     from pyabc.sampler import MappingSampler
 
     class SeededSampler(MappingSampler):
-        """pyabc's mapping sampler, with each task's random state set from the fit's seed,
-        the generation and the task's index, so that the accepted particles do not depend
-        on which worker ran which task (pyabc's own samplers draw fresh entropy)."""
+        """pyabc's mapping sampler, with each task's random state set from the fit's seed.
+
+        The state comes from the seed, the generation and the task's index, so that the
+        accepted particles do not depend on which worker ran which task (pyabc's own samplers
+        draw fresh entropy).
+        """
 
         def sample_until_n_accepted(self, n: int, simulate_one: Callable, t: int, **kwargs: Any) -> Any:
             import functools
@@ -415,8 +424,10 @@ def fit_blocks(
     scheduler: str | None = None,
     report: Callable[[str, Generation], None] | None = None,
 ) -> list[tuple[Problem, Any]]:
-    """Fit each replay's block of :data:`BLOCKS` (restricted to ``only`` if given) on its
-    own, in ``folder/<replay>``; return each block's problem and history."""
+    """Fit each replay's block of :data:`BLOCKS` on its own, in ``folder/<replay>``.
+
+    Blocks are restricted to ``only`` if given; returns each block's problem and history.
+    """
     blocks = []
     for name in replays:
         wanted = [
@@ -442,9 +453,11 @@ def fit_blocks(
 
 
 def combine(blocks: Sequence[tuple[Problem, Any]], size: int, seed: int) -> tuple[list[str], np.ndarray]:
-    """One joint sample of ``size`` equally weighted particles from independent blocks:
-    each block's weighted particles resampled systematically (the pairing of the blocks'
-    particles is random, as their independence allows)."""
+    """One joint sample of ``size`` equally weighted particles from independent blocks.
+
+    Each block's weighted particles are resampled systematically (the pairing of the
+    blocks' particles is random, as their independence allows).
+    """
     paths: list[str] = []
     columns = []
     for k, (problem, history) in enumerate(blocks):
@@ -546,8 +559,10 @@ def write_posterior(
     size: int,
     notes: str = "",
 ) -> Path:
-    """Write the posterior file (the format of docs/calibration.md) atomically: ``size``
-    equally weighted joint particles, and what each block's fit was."""
+    """Write the posterior file (the format of docs/calibration.md) atomically.
+
+    It holds ``size`` equally weighted joint particles, and what each block's fit was.
+    """
     import pyabc
 
     paths, particles = combine(blocks, size, seed)
@@ -597,8 +612,10 @@ def write_posterior(
 
 
 def shrinkage(problem: Problem, values: np.ndarray, weights: np.ndarray) -> list[dict[str, Any]]:
-    """Per parameter: the prior's and the posterior's median and 5-95% range, and how much
-    the fit narrowed the range (1 - posterior width / prior width)."""
+    """Per parameter: the prior's and the posterior's median and 5-95% range.
+
+    And how much the fit narrowed the range (1 - posterior width / prior width).
+    """
     rows = []
     for k, (path, prior) in enumerate(zip(problem.paths, problem.priors, strict=True)):
         p5, p50, p95 = (float(v) for v in prior.ppf(np.array([0.05, 0.5, 0.95])))

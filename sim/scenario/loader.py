@@ -159,8 +159,10 @@ def _finish(
 
 
 def _validate_resolved(document: Document, problems: list[Problem]) -> Scenario | None:
-    """The scenario once its region targets are element waypoints (an element's schedule
-    can only now exceed its length limit)."""
+    """The scenario once its region targets are element waypoints, validated again.
+
+    An element's schedule can only now exceed its length limit.
+    """
     try:
         return Scenario.model_validate(document.data)
     except ValidationError as error:
