@@ -50,6 +50,7 @@ def test_the_explorer_reruns_when_driven_from_code(plan):
     assert explorer.changed_scenario().forces["us_erbil"].schedule[-1].troops == 1500
 
 
+@pytest.mark.slow
 def test_a_change_gives_the_results_of_run_of_the_changed_scenario_bit_for_bit(plan):
     pytest.importorskip("ipywidgets")
     from sim.montecarlo.runner import run
@@ -65,6 +66,7 @@ def test_a_change_gives_the_results_of_run_of_the_changed_scenario_bit_for_bit(p
         assert (later.series(name) == alone.series(name)).all()
 
 
+@pytest.mark.slow
 def test_a_setting_already_seen_is_shown_again_without_running(plan, monkeypatch):
     pytest.importorskip("ipywidgets")
     from sim.report import explorer as module

@@ -86,6 +86,7 @@ def test_the_public_record_example_fits(capsys):
     assert out.startswith(f"{EXAMPLE}, 102 events on 66 days, 2023-10-17 to 2023-12-21")
 
 
+@pytest.mark.slow
 def test_the_command_runs_as_a_module_without_a_traceback(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "sim", "fit-attacks", str(tmp_path / "absent.csv")],

@@ -28,6 +28,7 @@ def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.nda
     return np.array([v1, v2, 0.0]) / total, np.array([v1 + v13, v2, v13]) / total
 
 
+@pytest.mark.slow
 def test_sobol_indices_of_the_ishigami_function_match_theory_within_their_intervals():
     exploration = evaluate(ishigami, dict.fromkeys(("x1", "x2", "x3"), PI_RANGE), "sobol", 2048, seed=3)
     found = sobol(exploration, "y")

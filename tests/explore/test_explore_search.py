@@ -62,6 +62,7 @@ def test_search_reports_no_answer_when_the_last_value_fails():
     assert "no value" in found.describe()
 
 
+@pytest.mark.slow
 def test_search_gives_the_same_answer_and_probes_with_one_or_two_workers():
     options = dict(
         lever="forces.us_asad.schedule.0.at=2024-01-10..2024-04-30/5",
@@ -127,6 +128,7 @@ class TradeOff(ThresholdTrial):
         return result
 
 
+@pytest.mark.slow
 def test_optimize_finds_a_front_of_speed_against_risk_with_common_random_numbers():
     pytest.importorskip("optuna")
     from sim.explore import optimize, pareto

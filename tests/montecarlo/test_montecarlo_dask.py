@@ -12,6 +12,7 @@ from montecarlo_support import small_scenario
 from sim.montecarlo import run
 
 
+@pytest.mark.slow
 def test_dask_backend_gives_the_same_trials_as_a_serial_run():
     distributed = pytest.importorskip("distributed")
     scenario = small_scenario()

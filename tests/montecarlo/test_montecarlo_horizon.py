@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from montecarlo_support import small_scenario
 
 from sim.montecarlo import run
@@ -39,6 +40,7 @@ def test_no_exit_gives_no_warning():
     assert never.warnings == []
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_warning_and_no_interval_for_a_constant(tmp_path):
     done = subprocess.run(
         [

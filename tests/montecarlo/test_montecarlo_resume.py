@@ -67,6 +67,7 @@ def test_a_run_interrupted_then_resumed_equals_an_uninterrupted_run_and_runs_onl
     assert_same(resumed, straight)
 
 
+@pytest.mark.slow
 def test_a_resumed_run_may_use_other_workers_and_still_gives_the_same_bits(tmp_path, straight):
     go(tmp_path / "cp", FailingTrial(11, KeyboardInterrupt()))
     resumed = go(tmp_path / "cp", jobs=2)
@@ -74,6 +75,7 @@ def test_a_resumed_run_may_use_other_workers_and_still_gives_the_same_bits(tmp_p
     assert_same(resumed, straight)
 
 
+@pytest.mark.slow
 def test_a_complete_checkpoint_gives_the_results_without_running_a_trial(tmp_path, straight):
     go(tmp_path / "cp")
     counting = CountingTrial()

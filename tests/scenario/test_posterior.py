@@ -354,6 +354,7 @@ def test_values_that_break_a_check_across_fields_are_refused(tmp_path):
 # ----------------------------------------------------------------- large files
 
 
+@pytest.mark.slow
 def test_a_large_file_is_read_quickly_and_once_until_it_changes(tmp_path):
     rng = np.random.default_rng(0)
     paths = [f"bases.b{i}.attractiveness" for i in range(40)]

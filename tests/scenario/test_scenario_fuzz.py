@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -163,12 +164,14 @@ def garbled_scenarios(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutated_scenarios())
 def test_mutated_shipped_scenarios_never_escape_as_another_exception(text):
     survives(text)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(garbled_scenarios())
 def test_garbled_shipped_scenarios_never_escape_as_another_exception(text):
