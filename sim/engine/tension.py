@@ -20,7 +20,7 @@ anew on the first day step on which the exact curve has moved by
 :data:`STEP` (5%) of its value, and at the end of an episode they return to 1 once they
 are within :data:`DONE` of it. So the rate in force stays within 5% of the exact
 curve, while a recovery from a factor of 0.02 takes about 80 updates instead of one a
-day (each rise of the background interrupts the militia's process).
+day (each rise of the background wakes the militia's process).
 """
 
 from __future__ import annotations
