@@ -169,9 +169,11 @@ class DayStep:
                 clock.now += clock_step
             world.day = day
             # Tension, sanctuary, guards, strikes and firm deadlines are looked at only
-            # from the first day one of them is due (one comparison of whole days a day).
-            due = day >= world.next_decision
-            if due:
+            # from the first day one of them is due (one comparison of whole days a day,
+            # in an ``if``: CPython 3.11 specialises a comparison only when a jump follows).
+            due = False
+            if day >= world.next_decision:
+                due = True
                 if tension.next_change <= day:
                     tension.on_day(day)
                     update_rate = True
@@ -194,9 +196,9 @@ class DayStep:
                 clock_step = 0.0 if clock.paused else clock.rate
             if triggers.next_check <= clock.now or (due and triggers.next_firm <= day):
                 while triggers.check():
-                    moving = True
+                    # Triggers fired and the next ones are armed: the next firm deadline may move.
+                    moving = due = True
                     yield timeout(0.0)  # the drawdown processes start their ramps now
-                due = True  # triggers fired or were armed: the next firm deadline may move
             if due:
                 world.next_decision = self.next_decision(next_sanctuary)
 
