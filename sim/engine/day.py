@@ -138,19 +138,20 @@ class DayStep:
                 # 1. Advance the slow state over the day that just ended.
                 # ISIS's attacks over the day and its strength at the end, from the
                 # day's start: the forces fighting it are P = C + M.
-                rate, S_end = isis_day(S, C + M, T)
-                start, isis_clock = isis_clock, isis_clock + rate
-                if isis_clock >= isis_next and rate > 0.0:
-                    R, C = readiness_day(R, attacks.day(day, start, rate))
+                rate, S = isis_day(S, C + M, T)  # (readiness does not read S)
+                end = isis_clock + rate
+                if end >= isis_next and rate > 0.0:
+                    R, C = readiness_day(R, attacks.day(day, isis_clock, rate))
                     isis_next = attacks.next_at
                 else:
                     R, C = readiness_day(R, 0)
-                S = S_end
-                start, break_clock = break_clock, break_clock + break_rate
-                if break_clock >= break_next and break_rate > 0.0:
-                    count = breakouts.day(day, start, break_rate)
+                isis_clock = end
+                end = break_clock + break_rate
+                if end >= break_next and break_rate > 0.0:
+                    count = breakouts.day(day, break_clock, break_rate)
                     S += self.breakout(breakouts.times[-count:])
                     break_next = breakouts.next_at
+                break_clock = end
                 if collapsed:
                     M = mobilise(M)
                 P = C + M
@@ -194,6 +195,9 @@ class DayStep:
             if rules.active:
                 rules.on_day(day)  # may pause, resume or speed up the schedule clock
                 clock_step = 0.0 if clock.paused else clock.rate
+                if rules.moved:  # a redeployment started a ramp
+                    rules.moved = False
+                    moving = True
             if triggers.next_check <= clock.now or (due and triggers.next_firm <= day):
                 while triggers.check():
                     # Triggers fired and the next ones are armed: the next firm deadline may move.
@@ -203,8 +207,7 @@ class DayStep:
                 world.next_decision = self.next_decision(next_sanctuary)
 
             # 3. Set the new day's inputs and record.
-            if moving or rules.moved:
-                rules.moved = False
+            if moving:
                 moving = self.set_troops(day)
                 break_rate = self.breakout_rate
                 C = world.capability = capability(R)
