@@ -16,7 +16,7 @@ At every whole day ``d`` (one SimPy timeout per day) it runs, in this order:
    fire due waypoint triggers and let the drawdown processes start their ramps.
 3. **Set** the new day's troops per element and base, trainers, enablers and
    capability (only on days they can change), and the militia background rate (the
-   militia process is interrupted if it rose); record the day's column of every series.
+   militia process is woken if it rose); record the day's column of every series.
 
 Day 0 runs steps 2 and 3 only. Each formula lives in its mechanism's module
 (:mod:`sim.engine.readiness`, :mod:`sim.engine.isis`, :mod:`sim.engine.collapse`,
@@ -138,19 +138,20 @@ class DayStep:
                 # 1. Advance the slow state over the day that just ended.
                 # ISIS's attacks over the day and its strength at the end, from the
                 # day's start: the forces fighting it are P = C + M.
-                rate, S_end = isis_day(S, C + M, T)
-                start, isis_clock = isis_clock, isis_clock + rate
-                if isis_clock >= isis_next and rate > 0.0:
-                    R, C = readiness_day(R, attacks.day(day, start, rate))
+                rate, S = isis_day(S, C + M, T)  # (readiness does not read S)
+                end = isis_clock + rate
+                if end >= isis_next and rate > 0.0:
+                    R, C = readiness_day(R, attacks.day(day, isis_clock, rate))
                     isis_next = attacks.next_at
                 else:
                     R, C = readiness_day(R, 0)
-                S = S_end
-                start, break_clock = break_clock, break_clock + break_rate
-                if break_clock >= break_next and break_rate > 0.0:
-                    count = breakouts.day(day, start, break_rate)
+                isis_clock = end
+                end = break_clock + break_rate
+                if end >= break_next and break_rate > 0.0:
+                    count = breakouts.day(day, break_clock, break_rate)
                     S += self.breakout(breakouts.times[-count:])
                     break_next = breakouts.next_at
+                break_clock = end
                 if collapsed:
                     M = mobilise(M)
                 P = C + M
@@ -168,19 +169,25 @@ class DayStep:
                 # 2. Decide. (The schedule clock advances; a paused clock adds 0.0.)
                 clock.now += clock_step
             world.day = day
-            if tension.next_change <= day:
-                tension.on_day(day)
-                update_rate = True
-            if next_sanctuary <= day:
-                strength.set_sanctuary(sanctuary.pop(0)[1])
-                next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
-            if guards_day <= day and not self.guards_fallen:
-                self.guards_fallen = True
-                S += self.breakout([float(day)])  # the guards' collapse is a break at once
-                moving = True  # the breakout rate changes (set with troops below)
-            if retaliation.next_day <= day:
-                retaliation.on_day(day)  # a strike may start a tension episode
-                update_rate = True
+            # Tension, sanctuary, guards, strikes and firm deadlines are looked at only
+            # from the first day one of them is due (one comparison of whole days a day,
+            # in an ``if``: CPython 3.11 specialises a comparison only when a jump follows).
+            due = False
+            if day >= world.next_decision:
+                due = True
+                if tension.next_change <= day:
+                    tension.on_day(day)
+                    update_rate = True
+                if next_sanctuary <= day:
+                    strength.set_sanctuary(sanctuary.pop(0)[1])
+                    next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
+                if guards_day <= day and not self.guards_fallen:
+                    self.guards_fallen = True
+                    S += self.breakout([float(day)])  # the guards' collapse is a break at once
+                    moving = True  # the breakout rate changes (set with troops below)
+                if retaliation.next_day <= day:
+                    retaliation.on_day(day)  # a strike may start a tension episode
+                    update_rate = True
             if watch_conditions:  # conditions read the state from the world
                 world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                 conditions.update(world.militia_attacks - attacks_seen)
@@ -188,14 +195,19 @@ class DayStep:
             if rules.active:
                 rules.on_day(day)  # may pause, resume or speed up the schedule clock
                 clock_step = 0.0 if clock.paused else clock.rate
-            if triggers.next_check <= clock.now or triggers.next_firm <= day:
-                while triggers.check():
+                if rules.moved:  # a redeployment started a ramp
+                    rules.moved = False
                     moving = True
+            if triggers.next_check <= clock.now or (due and triggers.next_firm <= day):
+                while triggers.check():
+                    # Triggers fired and the next ones are armed: the next firm deadline may move.
+                    moving = due = True
                     yield timeout(0.0)  # the drawdown processes start their ramps now
+            if due:
+                world.next_decision = self.next_decision(next_sanctuary)
 
             # 3. Set the new day's inputs and record.
-            if moving or rules.moved:
-                rules.moved = False
+            if moving:
                 moving = self.set_troops(day)
                 break_rate = self.breakout_rate
                 C = world.capability = capability(R)
@@ -218,6 +230,21 @@ class DayStep:
                 present = world.has_targets
             append_day((R, C, M, S, T, tension_now, expected, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
+
+    def next_decision(self, next_sanctuary: float) -> int:
+        """The first day step on which a tension change, a sanctuary change, the guards'
+        collapse, a strike or a firm deadline is due (``days + 1``: none). A strike
+        planned later moves it earlier (:meth:`Retaliation._plan`)."""
+        parts = self.parts
+        first = min(
+            parts.tension.next_change,
+            next_sanctuary,
+            math.inf if self.guards_fallen else parts.guards_collapse_day,
+            parts.retaliation.next_day,
+            parts.triggers.next_firm,  # a calendar day, perhaps fractional
+        )
+        never = parts.world.days + 1
+        return math.ceil(first) if first < never else never
 
     def breakout(self, times: list[float]) -> float:
         """Log breaks at these times; return the fighters they add (at this day step)."""

@@ -126,7 +126,9 @@ class Readiness:
         if self.trend_per_day:  # R_s and with it R* move by a constant step a day
             sustained = self.sustained = self.sustained + self.trend_per_day
             self.target += self.drift
-            if not 0.0 <= sustained <= 1.0:  # the trend stops at the bounds
+            # The trend stops at the bounds. (Two comparisons, not a chain: CPython 3.11
+            # specialises a float comparison only when a jump follows it.)
+            if sustained < 0.0 or sustained > 1.0:
                 self.sustained = 0.0 if sustained < 0.0 else 1.0
                 self.trend_per_day = 0.0
                 self._relax()

@@ -115,6 +115,8 @@ class Retaliation:
         self.next_day = max(math.ceil(earliest), world.day + 1)
         self.major, self.base = major, base
         self.plan_at = math.inf
+        if self.next_day < world.next_decision:  # the day step must look on that day
+            world.next_decision = self.next_day
 
     def on_day(self, day: int) -> None:
         """Carry out the pending strike if it is due today (called by the day step)."""

@@ -20,7 +20,7 @@ anew on the first day step on which the exact curve has moved by
 :data:`STEP` (5%) of its value, and at the end of an episode they return to 1 once they
 are within :data:`DONE` of it. So the rate in force stays within 5% of the exact
 curve, while a recovery from a factor of 0.02 takes about 80 updates instead of one a
-day (each rise of the background interrupts the militia's process).
+day (each rise of the background wakes the militia's process).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ STEP = 0.05
 
 DONE = 1e-3
 """A recovering multiplier within this of 1 is set to 1: the episode is over."""
+
+_TOWARDS_ONE = (1.0 + STEP, 1.0 - STEP)  # the next value set, per side of 1 (below, above)
 
 
 class Recovery:
@@ -68,23 +70,23 @@ class Recovery:
         self._set(day, value)
 
     def on_day(self, day: int) -> None:
-        """Set the multiplier anew (called on :attr:`next_day`)."""
-        self._set(day, 1.0 + self.left(day))
+        """Set the multiplier anew (called on :attr:`next_day`, so while an episode lasts)."""
+        # left(day), written out: this runs some 700 times a trial.
+        self._set(day, 1.0 + self._gap * math.exp(-(day - self._start) / self._tau))
 
     def _set(self, day: int, value: float) -> None:
         gap = value - 1.0
-        if abs(gap) <= DONE:
+        if -DONE <= gap <= DONE:
             self.current, self.next_day = 1.0, math.inf
             return
         self.current = value
         # The first day on which the exact curve has moved by STEP of the value set
         # (towards 1), or the episode is over: solve 1 + gap * exp(-t / tau) = target.
-        target = value * (1.0 + STEP) if gap < 0.0 else value * (1.0 - STEP)
-        remaining = target - 1.0
-        if remaining * gap <= 0.0 or abs(remaining) <= DONE:  # the step would cross 1
+        remaining = value * _TOWARDS_ONE[gap > 0.0] - 1.0
+        if remaining * gap <= 0.0 or -DONE <= remaining <= DONE:  # the step would cross 1
             remaining = math.copysign(DONE, gap)
-        wait = self._tau * math.log(gap / remaining)
-        self.next_day = day + max(1, math.ceil(wait))
+        days = math.ceil(self._tau * math.log(gap / remaining))
+        self.next_day = day + days if days > 1 else day + 1
 
 
 class Tension:
@@ -119,25 +121,30 @@ class Tension:
         self.regional = 1.0
         self.deterred = Recovery()
         self.escalated = Recovery()
+        self._next_scheduled = math.inf  # the next schedule point or regional change
+        self._schedule_moved()
         self.next_change = math.inf  # the next day on which something is due
         self._update()
 
     def on_day(self, day: int) -> None:
         """Apply scheduled changes due today and move the strike episodes on."""
-        while self.schedule and self.schedule[0][0] <= day:
-            _, self.level = self.schedule.pop(0)
-            self.world.record("tension", value=self.level)
-        if self._regional and self._regional[0][0] <= day:
-            while self._regional and self._regional[0][0] <= day:
-                _, factor, sign = self._regional.pop(0)
-                if sign > 0:
-                    self._active.append(factor)
-                else:
-                    self._active.remove(factor)
-            self.regional = math.prod(self._active)
-        for recovery in (self.deterred, self.escalated):
-            if recovery.next_day <= day:
-                recovery.on_day(day)
+        if self._next_scheduled <= day:
+            while self.schedule and self.schedule[0][0] <= day:
+                _, self.level = self.schedule.pop(0)
+                self.world.record("tension", value=self.level)
+            if self._regional and self._regional[0][0] <= day:
+                while self._regional and self._regional[0][0] <= day:
+                    _, factor, sign = self._regional.pop(0)
+                    if sign > 0:
+                        self._active.append(factor)
+                    else:
+                        self._active.remove(factor)
+                self.regional = math.prod(self._active)
+            self._schedule_moved()
+        if self.deterred.next_day <= day:
+            self.deterred.on_day(day)
+        if self.escalated.next_day <= day:
+            self.escalated.on_day(day)
         self._update()
 
     def deter(self, day: int, factor: float, recovery_days: float) -> None:
@@ -150,12 +157,19 @@ class Tension:
         self.escalated.start(day, factor, recovery_days, max)
         self._update()
 
-    def _update(self) -> None:
-        value = self.level * self.regional * self.deterred.current * self.escalated.current
-        self.world.tension = min(self.cap, value)
-        self.next_change = min(
+    def _schedule_moved(self) -> None:
+        self._next_scheduled = min(
             self.schedule[0][0] if self.schedule else math.inf,
             self._regional[0][0] if self._regional else math.inf,
-            self.deterred.next_day,
-            self.escalated.next_day,
         )
+
+    def _update(self) -> None:
+        deterred, escalated = self.deterred, self.escalated
+        value = self.level * self.regional * deterred.current * escalated.current
+        self.world.tension = value if value < self.cap else self.cap  # min(cap, value)
+        first = self._next_scheduled
+        if deterred.next_day < first:
+            first = deterred.next_day
+        if escalated.next_day < first:
+            first = escalated.next_day
+        self.next_change = first

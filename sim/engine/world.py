@@ -49,6 +49,7 @@ class World:
         "breakout_fighters_today",
         "militia_attacks",
         "militia_background",
+        "next_decision",
         "log",
     )
 
@@ -90,6 +91,9 @@ class World:
 
         # The militia background rate for the current day (attacks/day).
         self.militia_background = 0.0
+        # The first day step that must look at tension, sanctuary, guards, strikes and
+        # firm deadlines (sim.engine.day); a strike planned between day steps lowers it.
+        self.next_decision = 0
 
         # The event log, flat: eight numbers per event in EVENT_DTYPE's field
         # order. Flat numbers (not a tuple per event) keep the garbage collector out of
