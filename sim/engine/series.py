@@ -23,34 +23,20 @@ import struct
 
 import numpy as np
 
-from sim.engine.result import KIND
+from sim.engine.result import SERIES_TABLE
 
-DAILY = (
-    "readiness",
-    "capability",
-    "mobilisation",
-    "isis_strength",
-    "territory",
-    "tension",
-    "militia_rate",
-    "pressure",
-)
+DAILY = tuple(s.name for s in SERIES_TABLE if s.recorded == "daily")
 """The series appended every day, in the order the day step appends them."""
 
-TROOP_TOTALS = (
-    "troops",
-    "troops_iraq",
-    "trainers",
-    "enablers",
-    "troops_federal_iraq",
-    "troops_kurdistan",
-    "troops_syria",
-)
+TROOP_TOTALS = tuple(s.name for s in SERIES_TABLE if s.recorded == "troops")
 """The troop totals recorded, after the per-element troops, whenever troops are set
 (coalition and bilateral troops alike)."""
 
-COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks", "civilian_deaths", "isf_deaths")
-"""The cumulative series counted from the event log."""
+COUNTED = tuple(s for s in SERIES_TABLE if s.recorded == "count")
+"""The cumulative series counted from the event log, with what each event adds."""
+
+COUNTS = tuple(s.name for s in COUNTED)
+"""Their names."""
 
 
 def floats(values: list[float]) -> np.ndarray:
@@ -107,20 +93,7 @@ class Recorder:
 
         # Column d counts the events at times t <= d, that is with ceil(t) <= d: per
         # count, what the events add on each day, then running totals over the days.
-        kinds = events["kind"]
         day = np.ceil(events["day"]).astype(np.intp)
-        militia, isis = kinds == KIND["attack"], kinds == KIND["isis_attack"]
-        for row, added in enumerate(
-            (
-                militia,
-                events["wounded"],  # zero except for militia attacks
-                np.where(militia, events["killed"], 0),  # coalition killed
-                kinds == KIND["strike"],
-                isis,
-                np.where(isis, events["killed"], 0),  # civilians killed by ISIS
-                np.where(isis, events["value"], 0.0),  # ISF members killed by ISIS
-            ),
-            start=n_daily,
-        ):
-            np.cumsum(np.bincount(day, weights=added, minlength=columns), out=series[row])
+        for row, counted in enumerate(COUNTED, start=n_daily):
+            np.cumsum(np.bincount(day, weights=counted.added(events), minlength=columns), out=series[row])
         return series
