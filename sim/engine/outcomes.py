@@ -419,6 +419,7 @@ class Family(NamedTuple):
     """Outcomes that each scenario has its own of: ``<prefix>:<key>``, one per key."""
 
     prefix: str
+    key: str  # what the part after the colon names
     kind: str
     unit: str
     meaning: Callable[[str], str]  # from the key
@@ -440,15 +441,18 @@ def _rules(end: Ending) -> Iterable[tuple[str, float]]:
 
 
 FAMILIES = (
-    Family("attacks_at", "count", "attacks", lambda key: f"Militia attacks on base {key}.", _attacks_at),
+    Family(
+        "attacks_at", "base", "count", "attacks", lambda key: f"Militia attacks on base {key}.", _attacks_at
+    ),
     Family(
         "attacks_by",
+        "weapon",
         "count",
         "attacks",
         lambda key: f"Militia attacks with {key.replace('_', ' ')}s.",
         _attacks_by,
     ),
-    Family("rule", "binary", "yes/no", lambda key: f"Rule {key!r} fired.", _rules),
+    Family("rule", "rule", "binary", "yes/no", lambda key: f"Rule {key!r} fired.", _rules),
 )
 """The per-scenario outcomes: attacks per base and per weapon, and whether each rule fired."""
 

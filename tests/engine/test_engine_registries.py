@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from engine_scenarios import poisson_militia
 
-from sim.engine import simulate_trial
+from sim.engine import reference, simulate_trial
 from sim.engine.outcomes import FAMILIES, OUTCOME_BY_NAME, OUTCOMES, describe, outcome_kind_unit
 from sim.engine.result import (
     EVENT_DTYPE,
@@ -93,3 +93,24 @@ def test_kind_and_unit_come_from_the_registry_and_unknown_columns_read_as_levels
     assert outcome_kind_unit("attacks_by:drone") == ("count", "attacks")
     assert outcome_kind_unit("n_events") == ("level", "")
     assert describe("attacks_by:drone").meaning == "Militia attacks with drones."
+
+
+def test_the_committed_outputs_reference_is_generated_from_the_registries():
+    assert reference.PATH.read_text() == reference.markdown(), "stale: run python -m sim.engine.reference"
+    text = reference.markdown()
+    for name in (*SERIES, *(outcome.name for outcome in OUTCOMES), *WEAPONS):
+        assert f"| `{name}` |" in text
+
+
+def test_every_selection_of_outcomes_and_series_elsewhere_names_registry_entries():
+    # The command line's table, the report's picks and the plots' defaults choose among the
+    # registry's names: a renamed outcome or series must not silently drop out of them.
+    from sim import cli
+    from sim.plots.outcomes import KEY_OUTCOMES
+    from sim.plots.save import COMPARE_SERIES
+    from sim.report.explorer import SHOWN
+    from sim.report.html import KEY_DIFFERENCES
+
+    for name in (*cli.TABLE_OUTCOMES, *KEY_DIFFERENCES, *KEY_OUTCOMES, *SHOWN):
+        assert name in OUTCOME_BY_NAME, name
+    assert set(COMPARE_SERIES) <= set(SERIES)
