@@ -99,34 +99,21 @@ def _isis(events: np.ndarray) -> np.ndarray:
     return events["kind"] == KIND["isis_attack"]
 
 
+def _troops(name: str, description: str, label: str) -> Series:
+    """A troop total (unit: troops)."""
+    return Series(name, "troops", description, label, "troops")
+
+
 SERIES_TABLE = (
-    Series(
-        "troops",
-        "troops",
-        "All troops in theatre (coalition and bilateral, Iraq and Syria).",
-        "troops in theatre",
-        "troops",
+    _troops(
+        "troops", "All troops in theatre (coalition and bilateral, Iraq and Syria).", "troops in theatre"
     ),
-    Series(
-        "troops_iraq", "troops", "Troops at bases in federal Iraq and Kurdistan.", "troops in Iraq", "troops"
-    ),
-    Series("trainers", "troops", "Trainers in Iraq.", "trainers in Iraq (troops)", "troops"),
-    Series("enablers", "troops", "Enablers in Iraq.", "enablers in Iraq (troops)", "troops"),
-    Series(
-        "troops_federal_iraq",
-        "troops",
-        "Troops at bases in federal Iraq.",
-        "troops in federal Iraq",
-        "troops",
-    ),
-    Series(
-        "troops_kurdistan",
-        "troops",
-        "Troops at bases in the Kurdistan Region.",
-        "troops in Kurdistan",
-        "troops",
-    ),
-    Series("troops_syria", "troops", "Troops at bases in Syria.", "troops in Syria", "troops"),
+    _troops("troops_iraq", "Troops at bases in federal Iraq and Kurdistan.", "troops in Iraq"),
+    _troops("trainers", "Trainers in Iraq.", "trainers in Iraq (troops)"),
+    _troops("enablers", "Enablers in Iraq.", "enablers in Iraq (troops)"),
+    _troops("troops_federal_iraq", "Troops at bases in federal Iraq.", "troops in federal Iraq"),
+    _troops("troops_kurdistan", "Troops at bases in the Kurdistan Region.", "troops in Kurdistan"),
+    _troops("troops_syria", "Troops at bases in Syria.", "troops in Syria"),
     Series("readiness", "0-1", "Federal ISF readiness.", "ISF readiness (0-1)", "daily"),
     Series(
         "capability",
