@@ -23,11 +23,12 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.engine.result import KIND, SERIES_ROW, WEAPONS
+from sim.engine.world import World
 from sim.scenario.schema import REGIONS  # the places reported one by one (exits, exposure)
 
 MONTH_DAYS = 365.25 / 12
@@ -68,7 +69,7 @@ class Ending:
     last: list[float]
     logged: list[int]
     attacks: np.ndarray
-    world: Any
+    world: World
     exit_day: float
     collapse_day: float | None
     horizon_days: float
