@@ -97,27 +97,27 @@ def places(
     they never were, or never left). Troop-years count all troops present in the region
     from day 0 to the last full day.
     """
+    n_regions = len(REGIONS)
+    attacks = np.bincount(attack_regions, minlength=n_regions).tolist()
+    # Casualties are whole numbers: their float sums are exact, in any order.
+    casualties = np.bincount(attack_regions, weights=attack_casualties, minlength=n_regions).tolist()
     found = {}
-    for region in REGIONS:
+    for i, region in enumerate(REGIONS):
         rows = [
-            i
-            for i, (where, bilateral) in enumerate(zip(element_regions, element_bilateral, strict=True))
+            row
+            for row, (where, bilateral) in enumerate(zip(element_regions, element_bilateral, strict=True))
             if where == region and not bilateral
         ]
-        coalition = element_troops[rows].sum(axis=0) if rows else np.zeros(element_troops.shape[1])
-        manned = np.flatnonzero(coalition > 0.0)
         exit_day = math.nan
-        if len(manned):
-            after = np.flatnonzero(coalition[manned[0] :] <= 0.0)
-            if len(after):
-                exit_day = float(manned[0] + after[0])
-        here = attack_regions == REGIONS.index(region)
-        found[region] = Place(
-            exit_day,
-            float(np.count_nonzero(here)),
-            float(attack_casualties[here].sum()),
-            float(region_troops[region][:-1].sum()) / 365.25,
-        )
+        if rows:
+            coalition = element_troops[rows].sum(axis=0)
+            manned = np.flatnonzero(coalition > 0.0)
+            if len(manned):
+                after = np.flatnonzero(coalition[manned[0] :] <= 0.0)
+                if len(after):
+                    exit_day = float(manned[0] + after[0])
+        troop_years = float(region_troops[region][:-1].sum()) / 365.25
+        found[region] = Place(exit_day, float(attacks[i]), casualties[i], troop_years)
     return found
 
 

@@ -10,8 +10,8 @@ Two name lists are defined here, once each, and everything else derives from the
   (the schema is where a scenario names them); :data:`WEAPONS` is their names in the order
   the event log's ``weapon`` field indexes them.
 - :data:`SERIES_TABLE`: every daily series with its unit, meaning, axis label and how it is
-  recorded (a troop total, a value the day step appends, or a count of the event log, with
-  what each event adds). :data:`SERIES`, ``series.DAILY`` / ``TROOP_TOTALS`` / ``COUNTS``,
+  recorded (a troop total, a value the day step appends, or a count of the event log: which
+  events, and what each adds). :data:`SERIES`, ``series.DAILY`` / ``TROOP_TOTALS`` / ``COUNTS``,
   the plots' labels, ``to_xarray``'s attributes and docs/outputs.md are read from it.
 
 The outcomes' registry is :data:`sim.engine.outcomes.OUTCOMES`.
@@ -19,7 +19,6 @@ The outcomes' registry is :data:`sim.engine.outcomes.OUTCOMES`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -78,8 +77,8 @@ class Series(NamedTuple):
 
     ``recorded`` says how the engine keeps it (:mod:`sim.engine.series`): ``troops`` (a
     troop total, set whenever troops are), ``daily`` (appended by the day step every day)
-    or ``count`` (counted from the event log; ``added`` gives what each event of the log
-    adds to it). The troop totals and the daily values are recorded in the order of this
+    or ``count`` (counted from the event log: ``counted`` names the kind of event counted
+    and the field each such event adds, ``None`` for one per event). The troop totals and the daily values are recorded in the order of this
     table (the day step builds its tuples in that order).
     """
 
@@ -88,15 +87,7 @@ class Series(NamedTuple):
     description: str
     label: str  # an axis label, with the unit where the name does not say it
     recorded: str  # troops | daily | count
-    added: Callable[[np.ndarray], np.ndarray] | None = None
-
-
-def _militia(events: np.ndarray) -> np.ndarray:
-    return events["kind"] == KIND["attack"]
-
-
-def _isis(events: np.ndarray) -> np.ndarray:
-    return events["kind"] == KIND["isis_attack"]
+    counted: tuple[str, str | None] | None = None  # (event kind, field or None)
 
 
 def _troops(name: str, description: str, label: str) -> Series:
@@ -165,7 +156,7 @@ SERIES_TABLE = (
         "Militia attacks so far (cumulative).",
         "militia attacks (cumulative)",
         "count",
-        _militia,
+        ("attack", None),
     ),
     Series(
         "wounded",
@@ -173,7 +164,7 @@ SERIES_TABLE = (
         "Coalition wounded so far (cumulative).",
         "coalition wounded (cumulative)",
         "count",
-        lambda events: events["wounded"],  # zero except for militia attacks
+        ("attack", "wounded"),
     ),
     Series(
         "killed",
@@ -181,7 +172,7 @@ SERIES_TABLE = (
         "Coalition killed so far (cumulative).",
         "coalition killed (cumulative)",
         "count",
-        lambda events: np.where(_militia(events), events["killed"], 0),
+        ("attack", "killed"),
     ),
     Series(
         "strikes",
@@ -189,7 +180,7 @@ SERIES_TABLE = (
         "Retaliation strikes so far (cumulative).",
         "retaliation strikes (cumulative)",
         "count",
-        lambda events: events["kind"] == KIND["strike"],
+        ("strike", None),
     ),
     Series(
         "isis_attacks",
@@ -197,7 +188,7 @@ SERIES_TABLE = (
         "ISIS attacks so far (cumulative).",
         "ISIS attacks (cumulative)",
         "count",
-        _isis,
+        ("isis_attack", None),
     ),
     Series(
         "civilian_deaths",
@@ -205,7 +196,7 @@ SERIES_TABLE = (
         "Civilians killed by ISIS so far (cumulative).",
         "civilians killed by ISIS (cumulative)",
         "count",
-        lambda events: np.where(_isis(events), events["killed"], 0),
+        ("isis_attack", "killed"),  # an ISIS attack's killed are civilians
     ),
     Series(
         "isf_deaths",
@@ -213,7 +204,7 @@ SERIES_TABLE = (
         "ISF members killed by ISIS so far (cumulative).",
         "ISF members killed by ISIS (cumulative)",
         "count",
-        lambda events: np.where(_isis(events), events["value"], 0.0),  # ISIS attacks' value
+        ("isis_attack", "value"),  # and its value the ISF members killed
     ),
 )
 """Every daily series recorded by every trial (per-element troop rows, named

@@ -23,7 +23,7 @@ import struct
 
 import numpy as np
 
-from sim.engine.result import SERIES_TABLE
+from sim.engine.result import KIND, SERIES_TABLE
 
 DAILY = tuple(s.name for s in SERIES_TABLE if s.recorded == "daily")
 """The series appended every day, in the order the day step appends them."""
@@ -32,11 +32,12 @@ TROOP_TOTALS = tuple(s.name for s in SERIES_TABLE if s.recorded == "troops")
 """The troop totals recorded, after the per-element troops, whenever troops are set
 (coalition and bilateral troops alike)."""
 
-COUNTED = tuple(s for s in SERIES_TABLE if s.recorded == "count")
-"""The cumulative series counted from the event log, with what each event adds."""
+COUNTS = tuple(s.name for s in SERIES_TABLE if s.recorded == "count")
+"""The cumulative series counted from the event log."""
 
-COUNTS = tuple(s.name for s in COUNTED)
-"""Their names."""
+_COUNTED = tuple((KIND[s.counted[0]], s.counted[1]) for s in SERIES_TABLE if s.counted is not None)
+"""Per count, in order: the code of the event kind counted and the field each such event
+adds (``None``: one per event)."""
 
 
 def floats(values: list[float]) -> np.ndarray:
@@ -93,7 +94,11 @@ class Recorder:
 
         # Column d counts the events at times t <= d, that is with ceil(t) <= d: per
         # count, what the events add on each day, then running totals over the days.
-        day = np.ceil(events["day"]).astype(np.intp)
-        for row, counted in enumerate(COUNTED, start=n_daily):
-            np.cumsum(np.bincount(day, weights=counted.added(events), minlength=columns), out=series[row])
+        kinds, day = events["kind"], np.ceil(events["day"]).astype(np.intp)
+        of_kind: dict[int, np.ndarray] = {}  # each kind's events, found once
+        for row, (code, field) in enumerate(_COUNTED, start=n_daily):
+            if code not in of_kind:
+                of_kind[code] = kinds == code
+            added = of_kind[code] if field is None else np.where(of_kind[code], events[field], 0)
+            np.cumsum(np.bincount(day, weights=added, minlength=columns), out=series[row])
         return series

@@ -19,7 +19,7 @@ from sim.engine.result import (
     describe_series,
     series_label,
 )
-from sim.engine.series import COUNTED, COUNTS, DAILY, TROOP_TOTALS
+from sim.engine.series import COUNTS, DAILY, TROOP_TOTALS, Recorder
 from sim.scenario.schema import AirDefence, WeaponCasualties, WeaponMix
 
 
@@ -38,31 +38,36 @@ def test_every_series_has_a_unit_a_meaning_and_a_label_and_counts_say_what_an_ev
     for series in SERIES_TABLE:
         assert series.unit and series.description.endswith(".") and series.label, series.name
         assert series.recorded in ("troops", "daily", "count"), series.name
-        assert (series.added is not None) == (series.recorded == "count"), series.name
+        assert (series.counted is not None) == (series.recorded == "count"), series.name
+        if series.counted:
+            assert series.counted[0] in KIND and series.counted[1] in (None, *EVENT_DTYPE.names)
         assert describe_series(series.name) == (series.unit, series.description)
         assert series_label(series.name) == series.label
 
 
 def test_the_recorders_groups_partition_the_registry_in_row_order():
     assert TROOP_TOTALS + DAILY + COUNTS == SERIES
-    assert tuple(series.name for series in COUNTED) == COUNTS
 
 
-def test_each_count_adds_what_its_events_carry():
+def test_each_count_counts_its_events_and_what_they_carry_by_day():
+    recorder = Recorder(days=2, n_elements=0)
+    recorder.troops(0, (0.0,) * len(TROOP_TOTALS))
+    recorder.daily.extend([0.0] * (len(DAILY) * 3))
     events = np.zeros(4, dtype=EVENT_DTYPE)
+    events["day"] = [0.5, 1.0, 1.5, 2.0]
     events["kind"] = [KIND["attack"], KIND["isis_attack"], KIND["strike"], KIND["attack"]]
     events["wounded"] = [2, 0, 0, 1]
     events["killed"] = [1, 5, 0, 0]  # the ISIS attack's killed are civilians
     events["value"] = [0.0, 3.0, 0.0, 0.0]  # and its value the ISF members killed
-    added = {series.name: float(np.sum(series.added(events))) for series in COUNTED}
-    assert added == {
-        "attacks": 2.0,
-        "wounded": 3.0,
-        "killed": 1.0,
-        "strikes": 1.0,
-        "isis_attacks": 1.0,
-        "civilian_deaths": 5.0,
-        "isf_deaths": 3.0,
+    counts = dict(zip(COUNTS, recorder.assemble(events)[-len(COUNTS) :].tolist(), strict=True))
+    assert counts == {
+        "attacks": [0.0, 1.0, 2.0],
+        "wounded": [0.0, 2.0, 3.0],
+        "killed": [0.0, 1.0, 1.0],
+        "strikes": [0.0, 0.0, 1.0],
+        "isis_attacks": [0.0, 1.0, 1.0],
+        "civilian_deaths": [0.0, 5.0, 5.0],
+        "isf_deaths": [0.0, 3.0, 3.0],
     }
 
 
