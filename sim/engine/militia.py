@@ -43,12 +43,13 @@ import simpy
 from simpy.events import PENDING, URGENT
 
 from sim.engine import targeting
-from sim.engine.result import EVENT_DTYPE, KIND
+from sim.engine.result import EVENT_DTYPE, KIND, WEAPONS
 from sim.engine.series import floats
 from sim.engine.streams import exponentials, uniforms
 from sim.engine.world import World
 
 ATTACK = KIND["attack"]
+N_WEAPONS = len(WEAPONS)
 
 NEGATIVE_BINOMIAL_TAIL = 1e-12
 """Probability mass left out of a casualty table; the tail is drawn from NumPy."""
@@ -143,11 +144,11 @@ class Militia:
         self.decay_days = float(params.decay_days)
         self.jump = float(params.branching_ratio) / self.decay_days
         mix = params.weapon_mix
-        shares = [float(mix.rocket), float(mix.drone), float(mix.ballistic_missile)]
+        shares = [float(getattr(mix, weapon)) for weapon in WEAPONS]
         # Rounding could leave the last running total a hair below 1.
         self.weapon_cumulative = np.array([*accumulate(shares[:-1]), math.inf])
-        by_weapon = (params.casualties.rocket, params.casualties.drone, params.casualties.ballistic_missile)
-        # Per base and weapon, flat (index base * 3 + weapon): (table, mean, dispersion)
+        by_weapon = [getattr(params.casualties, weapon) for weapon in WEAPONS]
+        # Per base and weapon, flat (index base * N_WEAPONS + weapon): (table, mean, dispersion)
         # of the wounded and of the killed.
         self.wounded: list[tuple[tuple[float, ...], float, float]] = []
         self.killed: list[tuple[tuple[float, ...], float, float]] = []
@@ -163,17 +164,10 @@ class Militia:
         # Per base and weapon: the interception probability, and the probabilities of
         # no one wounded and of no one killed (the tables' first entries).
         self.intercept = np.array(
-            [
-                [
-                    float(b.air_defence.rocket),
-                    float(b.air_defence.drone),
-                    float(b.air_defence.ballistic_missile),
-                ]
-                for b in bases
-            ]
+            [[float(getattr(b.air_defence, weapon)) for weapon in WEAPONS] for b in bases]
         )
-        self._no_wounded = np.array([model[0][0] for model in self.wounded]).reshape(len(bases), 3)
-        self._no_killed = np.array([model[0][0] for model in self.killed]).reshape(len(bases), 3)
+        self._no_wounded = np.array([model[0][0] for model in self.wounded]).reshape(len(bases), N_WEAPONS)
+        self._no_killed = np.array([model[0][0] for model in self.killed]).reshape(len(bases), N_WEAPONS)
         self.pressure_per_death = pressure_per_death
         self.retaliation = retaliation
         self._waits: Iterator[float] = exponentials(timing, 256)
@@ -298,7 +292,7 @@ class Militia:
         world = self.world
         base = targeting.bases_of(times, u[:, 0], world.troop_days, world.target_weights)
         weapon = np.searchsorted(self.weapon_cumulative, u[:, 1], side="right")
-        model = base * 3 + weapon  # index into the flat per-(base, weapon) models
+        model = base * N_WEAPONS + weapon  # index into the flat per-(base, weapon) models
         hit = u[:, 2] >= self.intercept.ravel()[model]
         log["day"] = times
         log["kind"] = ATTACK
@@ -387,7 +381,7 @@ class _Deaths:
         weapon, u_intercept, u_killed = kills
         if u_intercept < self.intercept[base][weapon]:
             return 0
-        return _count(self.killed[3 * base + weapon], u_killed)
+        return _count(self.killed[N_WEAPONS * base + weapon], u_killed)
 
 
 def _count(model: tuple[tuple[float, ...], float, float], u: float) -> int:

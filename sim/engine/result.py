@@ -1,16 +1,46 @@
-"""What one trial returns: scalar outcomes, daily series and the event log.
+"""What one trial returns: scalar outcomes, daily series and the event log, and the
+registries that name them.
 
 Everything is plain NumPy so that a trial result is cheap to pickle between worker
 processes and to stack across trials.
+
+Two name lists are defined here, once each, and everything else derives from them:
+
+- :data:`WEAPON_TABLE`: the militia's weapons, taken from the scenario schema's weapon mix
+  (the schema is where a scenario names them); :data:`WEAPONS` is their names in the order
+  the event log's ``weapon`` field indexes them.
+- :data:`SERIES_TABLE`: every daily series with its unit, meaning, axis label and how it is
+  recorded (a troop total, a value the day step appends, or a count of the event log: which
+  events, and what each adds). :data:`SERIES`, ``series.DAILY`` / ``TROOP_TOTALS`` / ``COUNTS``,
+  the plots' labels, ``to_xarray``'s attributes and docs/outputs.md are read from it.
+
+The outcomes' registry is :data:`sim.engine.outcomes.OUTCOMES`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-WEAPONS = ("rocket", "drone", "ballistic_missile")
+from sim.scenario.schema import WeaponMix
+
+
+class Weapon(NamedTuple):
+    """A militia weapon: its key in the scenario's ``weapon_mix``, ``air_defence`` and
+    ``casualties`` sections, and what it is."""
+
+    name: str
+    description: str
+
+
+WEAPON_TABLE = tuple(Weapon(key, field.description or key) for key, field in WeaponMix.model_fields.items())
+"""The weapons, in the order of the scenario's weapon mix (a test checks that the air
+defence and casualty sections name the same ones)."""
+
+WEAPONS = tuple(weapon.name for weapon in WEAPON_TABLE)
+"""The weapons' names; the event log's ``weapon`` field is an index into it."""
 
 # Event kinds, stored as small integers in the event log.
 EVENT_KINDS = (
@@ -41,54 +71,153 @@ EVENT_DTYPE = np.dtype(
     ]
 )
 
-# Daily series recorded by every trial (per-element troop rows come first,
-# named "troops:<element key>").
-SERIES = (
-    "troops",  # all troops in theatre (coalition and bilateral, Iraq and Syria)
-    "troops_iraq",  # troops at bases in federal Iraq and Kurdistan
-    "trainers",  # trainers in Iraq
-    "enablers",  # enablers in Iraq
-    "troops_federal_iraq",  # troops at bases in federal Iraq
-    "troops_kurdistan",  # troops at bases in the Kurdistan Region
-    "troops_syria",  # troops at bases in Syria
-    "readiness",  # federal ISF readiness (0-1)
-    "capability",  # ISF capability: readiness less the support missed (0-1)
-    "mobilisation",  # forces mobilised after a collapse, in capability units
-    "isis_strength",
-    "territory",
-    "tension",  # militia tension (the groups' motivation, with or without targets)
-    "militia_rate",  # the militia's long-run attack rate today (0 with no troops to attack)
-    "pressure",
-    "attacks",  # cumulative militia attacks
-    "wounded",  # cumulative coalition wounded
-    "killed",  # cumulative coalition killed
-    "strikes",  # cumulative retaliation strikes
-    "isis_attacks",  # cumulative ISIS attacks
-    "civilian_deaths",  # cumulative civilians killed by ISIS
-    "isf_deaths",  # cumulative ISF members killed by ISIS
+
+class Series(NamedTuple):
+    """A daily series of every trial.
+
+    ``recorded`` says how the engine keeps it (:mod:`sim.engine.series`): ``troops`` (a
+    troop total, set whenever troops are), ``daily`` (appended by the day step every day)
+    or ``count`` (counted from the event log: ``counted`` names the kind of event counted
+    and the field each such event adds, ``None`` for one per event). The troop totals and the daily values are recorded in the order of this
+    table (the day step builds its tuples in that order).
+    """
+
+    name: str
+    unit: str
+    description: str
+    label: str  # an axis label, with the unit where the name does not say it
+    recorded: str  # troops | daily | count
+    counted: tuple[str, str | None] | None = None  # (event kind, field or None)
+
+
+def _troops(name: str, description: str, label: str) -> Series:
+    """A troop total (unit: troops)."""
+    return Series(name, "troops", description, label, "troops")
+
+
+SERIES_TABLE = (
+    _troops(
+        "troops", "All troops in theatre (coalition and bilateral, Iraq and Syria).", "troops in theatre"
+    ),
+    _troops("troops_iraq", "Troops at bases in federal Iraq and Kurdistan.", "troops in Iraq"),
+    _troops("trainers", "Trainers in Iraq.", "trainers in Iraq (troops)"),
+    _troops("enablers", "Enablers in Iraq.", "enablers in Iraq (troops)"),
+    _troops("troops_federal_iraq", "Troops at bases in federal Iraq.", "troops in federal Iraq"),
+    _troops("troops_kurdistan", "Troops at bases in the Kurdistan Region.", "troops in Kurdistan"),
+    _troops("troops_syria", "Troops at bases in Syria.", "troops in Syria"),
+    Series("readiness", "0-1", "Federal ISF readiness.", "ISF readiness (0-1)", "daily"),
+    Series(
+        "capability",
+        "0-1",
+        "ISF capability: readiness less the support missed.",
+        "ISF capability (0-1)",
+        "daily",
+    ),
+    Series(
+        "mobilisation",
+        "capability",
+        "Forces mobilised after a collapse, in ISF capability units.",
+        "mobilised forces (ISF capability units)",
+        "daily",
+    ),
+    Series("isis_strength", "fighters", "ISIS strength.", "ISIS strength (fighters)", "daily"),
+    Series(
+        "territory",
+        "share",
+        "Share of Iraq held by ISIS.",
+        "territory held by ISIS (share of Iraq)",
+        "daily",
+    ),
+    Series(
+        "tension",
+        "x late-2023 tempo",
+        "Militia tension: attack tempo relative to late 2023 (the groups' motivation, with or "
+        "without targets).",
+        "militia tension (x late-2023 tempo)",
+        "daily",
+    ),
+    Series(
+        "militia_rate",
+        "attacks per day",
+        "The militia's long-run attack rate today (0 with no troops to attack).",
+        "expected militia attacks a day",
+        "daily",
+    ),
+    Series(
+        "pressure",
+        "index",
+        "Political pressure on the coalition to leave.",
+        "political pressure (index)",
+        "daily",
+    ),
+    Series(
+        "attacks",
+        "attacks",
+        "Militia attacks so far (cumulative).",
+        "militia attacks (cumulative)",
+        "count",
+        ("attack", None),
+    ),
+    Series(
+        "wounded",
+        "people",
+        "Coalition wounded so far (cumulative).",
+        "coalition wounded (cumulative)",
+        "count",
+        ("attack", "wounded"),
+    ),
+    Series(
+        "killed",
+        "people",
+        "Coalition killed so far (cumulative).",
+        "coalition killed (cumulative)",
+        "count",
+        ("attack", "killed"),
+    ),
+    Series(
+        "strikes",
+        "strikes",
+        "Retaliation strikes so far (cumulative).",
+        "retaliation strikes (cumulative)",
+        "count",
+        ("strike", None),
+    ),
+    Series(
+        "isis_attacks",
+        "attacks",
+        "ISIS attacks so far (cumulative).",
+        "ISIS attacks (cumulative)",
+        "count",
+        ("isis_attack", None),
+    ),
+    Series(
+        "civilian_deaths",
+        "people",
+        "Civilians killed by ISIS so far (cumulative).",
+        "civilians killed by ISIS (cumulative)",
+        "count",
+        ("isis_attack", "killed"),  # an ISIS attack's killed are civilians
+    ),
+    Series(
+        "isf_deaths",
+        "people",
+        "ISF members killed by ISIS so far (cumulative).",
+        "ISF members killed by ISIS (cumulative)",
+        "count",
+        ("isis_attack", "value"),  # and its value the ISF members killed
+    ),
 )
+"""Every daily series recorded by every trial (per-element troop rows, named
+``troops:<element key>``, come before them), troop totals first, then the daily values,
+then the counts: the order of a trial's rows."""
 
+SERIES = tuple(series.name for series in SERIES_TABLE)
+"""The series' names, in the order of a trial's rows after the per-element troops."""
 
-SERIES_UNITS: dict[str, tuple[str, str]] = {  # name: (unit, meaning)
-    "troops": ("troops", "All troops in theatre (coalition and bilateral, Iraq and Syria)."),
-    "troops_iraq": ("troops", "Troops at bases in federal Iraq and Kurdistan."),
-    "trainers": ("troops", "Trainers in Iraq."),
-    "enablers": ("troops", "Enablers in Iraq."),
-    "readiness": ("0-1", "Federal ISF readiness."),
-    "capability": ("0-1", "ISF capability: readiness less the support missed."),
-    "mobilisation": ("capability", "Forces mobilised after a collapse, in ISF capability units."),
-    "isis_strength": ("fighters", "ISIS strength."),
-    "territory": ("share", "Share of Iraq held by ISIS."),
-    "tension": ("x late-2023 tempo", "Militia tension: attack tempo relative to late 2023."),
-    "pressure": ("index", "Political pressure on the coalition to leave."),
-    "attacks": ("attacks", "Militia attacks so far (cumulative)."),
-    "wounded": ("people", "Coalition wounded so far (cumulative)."),
-    "killed": ("people", "Coalition killed so far (cumulative)."),
-    "strikes": ("strikes", "Retaliation strikes so far (cumulative)."),
-    "isis_attacks": ("attacks", "ISIS attacks so far (cumulative)."),
-    "civilian_deaths": ("people", "Civilians killed by ISIS so far (cumulative)."),
-    "isf_deaths": ("people", "ISF members killed by ISIS so far (cumulative)."),
-}
+SERIES_BY_NAME = {series.name: series for series in SERIES_TABLE}
+
+SERIES_ROW = {name: row for row, name in enumerate(SERIES)}
+"""A series' row among the rows that follow the per-element troops."""
 
 
 def describe_series(name: str) -> tuple[str, str]:
@@ -101,7 +230,20 @@ def describe_series(name: str) -> tuple[str, str]:
     """
     if name.startswith("troops:"):
         return "troops", f"Troops of force element {name.partition(':')[2]}."
-    return SERIES_UNITS.get(name, ("", name))
+    series = SERIES_BY_NAME.get(name)
+    return ("", name) if series is None else (series.unit, series.description)
+
+
+def series_label(name: str) -> str:
+    """An axis label, with its unit, for a daily series (``troops:<key>`` included).
+
+    >>> series_label("territory")
+    'territory held by ISIS (share of Iraq)'
+    """
+    if name.startswith("troops:"):
+        return f"troops of {name.partition(':')[2]}"
+    series = SERIES_BY_NAME.get(name)
+    return name if series is None else series.label
 
 
 @dataclass(slots=True)

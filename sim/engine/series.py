@@ -23,34 +23,21 @@ import struct
 
 import numpy as np
 
-from sim.engine.result import KIND
+from sim.engine.result import KIND, SERIES_TABLE
 
-DAILY = (
-    "readiness",
-    "capability",
-    "mobilisation",
-    "isis_strength",
-    "territory",
-    "tension",
-    "militia_rate",
-    "pressure",
-)
+DAILY = tuple(s.name for s in SERIES_TABLE if s.recorded == "daily")
 """The series appended every day, in the order the day step appends them."""
 
-TROOP_TOTALS = (
-    "troops",
-    "troops_iraq",
-    "trainers",
-    "enablers",
-    "troops_federal_iraq",
-    "troops_kurdistan",
-    "troops_syria",
-)
+TROOP_TOTALS = tuple(s.name for s in SERIES_TABLE if s.recorded == "troops")
 """The troop totals recorded, after the per-element troops, whenever troops are set
 (coalition and bilateral troops alike)."""
 
-COUNTS = ("attacks", "wounded", "killed", "strikes", "isis_attacks", "civilian_deaths", "isf_deaths")
+COUNTS = tuple(s.name for s in SERIES_TABLE if s.recorded == "count")
 """The cumulative series counted from the event log."""
+
+_COUNTED = tuple((KIND[s.counted[0]], s.counted[1]) for s in SERIES_TABLE if s.counted is not None)
+"""Per count, in order: the code of the event kind counted and the field each such event
+adds (``None``: one per event)."""
 
 
 def floats(values: list[float]) -> np.ndarray:
@@ -107,20 +94,11 @@ class Recorder:
 
         # Column d counts the events at times t <= d, that is with ceil(t) <= d: per
         # count, what the events add on each day, then running totals over the days.
-        kinds = events["kind"]
-        day = np.ceil(events["day"]).astype(np.intp)
-        militia, isis = kinds == KIND["attack"], kinds == KIND["isis_attack"]
-        for row, added in enumerate(
-            (
-                militia,
-                events["wounded"],  # zero except for militia attacks
-                np.where(militia, events["killed"], 0),  # coalition killed
-                kinds == KIND["strike"],
-                isis,
-                np.where(isis, events["killed"], 0),  # civilians killed by ISIS
-                np.where(isis, events["value"], 0.0),  # ISF members killed by ISIS
-            ),
-            start=n_daily,
-        ):
+        kinds, day = events["kind"], np.ceil(events["day"]).astype(np.intp)
+        of_kind: dict[int, np.ndarray] = {}  # each kind's events, found once
+        for row, (code, field) in enumerate(_COUNTED, start=n_daily):
+            if code not in of_kind:
+                of_kind[code] = kinds == code
+            added = of_kind[code] if field is None else np.where(of_kind[code], events[field], 0)
             np.cumsum(np.bincount(day, weights=added, minlength=columns), out=series[row])
         return series

@@ -16,9 +16,9 @@ from sim.engine.day import DayStep, Mechanisms
 from sim.engine.drawdown import Element, ScheduleClock, Triggers, drawdown
 from sim.engine.isis import PoissonClock, Strength
 from sim.engine.militia import Militia
-from sim.engine.outcomes import MONTH_DAYS, REGIONS, after_exit, by_region
+from sim.engine.outcomes import REGIONS, Ending, outcomes_of, places
 from sim.engine.readiness import Readiness
-from sim.engine.result import EVENT_DTYPE, KIND, SERIES, WEAPONS, TrialResult
+from sim.engine.result import EVENT_DTYPE, KIND, SERIES, SERIES_ROW, TrialResult
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
 from sim.engine.series import Recorder
@@ -245,89 +245,41 @@ class _Trial:
             n_events=n_events,
         )
 
-    def _peak_imbalance(self, series: np.ndarray, row: dict[str, int], exit_day: float) -> float:
-        fighting = series[row["capability"]] + series[row["mobilisation"]]
-        contained = float(self.scenario.collapse.contained_fighters)
-        return _peak_imbalance_of(
-            series[row["isis_strength"]], fighting, contained, exit_day, self.world.days
-        )
-
     def _outcomes(self, series: np.ndarray, events: np.ndarray) -> dict[str, float]:
-        """The scalar outcomes, from the event log, the series and the final state."""
-        world, day_step = self.world, self.day_step
-        row = {name: len(self.elements) + i for i, name in enumerate(SERIES)}
-        end = series[:, -1].tolist()  # the cumulative counts at the horizon
+        """The scalar outcomes (:data:`sim.engine.outcomes.OUTCOMES`), from the event log,
+        the series and the final state."""
+        world, n = self.world, len(self.elements)
+        rows = series[n:]
         kinds = events["kind"]
-        counts = np.bincount(kinds, minlength=len(KIND)).tolist()
         # np.compress: much faster than a boolean index on a structured array.
         attacks = np.compress(kinds == KIND["attack"], events)
-        outcomes = {
-            "militia_attacks": end[row["attacks"]],
-            "interceptions": float(np.count_nonzero(attacks["intercepted"])),
-            "wounded": end[row["wounded"]],
-            "killed": end[row["killed"]],
-            "strikes": end[row["strikes"]],
-            "deterrence_episodes": float(counts[KIND["deterrence"]]),
-            "escalation_episodes": float(counts[KIND["escalation"]]),
-            "isis_attacks": end[row["isis_attacks"]],
-            "breakouts": float(counts[KIND["breakout"]]),
-            "peak_isis_strength": float(series[row["isis_strength"]].max()),
-            "final_isis_strength": world.isis_strength,
-            "collapse": 0.0 if world.collapse_day is None else 1.0,
-            "collapse_day": math.nan if world.collapse_day is None else world.collapse_day,
-            "peak_territory": float(series[row["territory"]].max()),
-            "final_territory": world.territory,
-            "final_readiness": world.readiness,
-            "final_capability": world.capability,
-            "min_capability": float(series[row["capability"]].min()),
-            "exit_day": day_step.exit_day,
-            # Exposure: troops present on each day from day 0 to the last full day.
-            "troop_days": float(series[row["troops"], :-1].sum()),
-            "civilian_deaths": end[row["civilian_deaths"]],
-            "isf_deaths": end[row["isf_deaths"]],
-            "peak_mobilisation": float(series[row["mobilisation"]].max()),
-            **after_exit(day_step.exit_day, world.collapse_day, float(world.days)),
-            "peak_imbalance_24m": self._peak_imbalance(series, row, day_step.exit_day),
-        }
         base_region = np.array(
             [REGIONS.index(self.scenario.bases[key].region) for key in self.base_keys], dtype=np.int64
         )
-        n = len(self.elements)
-        outcomes.update(
-            by_region(
-                series[:n],
-                [element.region for element in self.elements],
-                [element.bilateral for element in self.elements],
-                base_region[attacks["base"]],
-                attacks["wounded"] + attacks["killed"],
-                {region: series[row[f"troops_{region}"]] for region in REGIONS},
+        regions = places(
+            series[:n],
+            [element.region for element in self.elements],
+            [element.bilateral for element in self.elements],
+            base_region[attacks["base"]],
+            attacks["wounded"] + attacks["killed"],
+            {region: rows[SERIES_ROW[f"troops_{region}"]] for region in REGIONS},
+        )
+        return outcomes_of(
+            Ending(
+                rows=rows,
+                last=rows[:, -1].tolist(),
+                logged=np.bincount(kinds, minlength=len(KIND)).tolist(),
+                attacks=attacks,
+                world=world,
+                exit_day=self.day_step.exit_day,
+                collapse_day=world.collapse_day,
+                horizon_days=float(world.days),
+                contained_fighters=float(self.scenario.collapse.contained_fighters),
+                places=regions,
+                base_keys=self.base_keys,
+                rules_fired=self.rules.fired,
             )
         )
-        by_base = np.bincount(attacks["base"], minlength=len(self.base_keys)).tolist()
-        for key, count in zip(self.base_keys, by_base, strict=True):
-            outcomes[f"attacks_at:{key}"] = float(count)
-        by_weapon = np.bincount(attacks["weapon"], minlength=len(WEAPONS)).tolist()
-        for weapon, count in zip(WEAPONS, by_weapon, strict=True):
-            outcomes[f"attacks_by:{weapon}"] = float(count)
-        for name, fired in self.rules.fired.items():
-            outcomes[f"rule:{name}"] = 1.0 if fired else 0.0
-        return outcomes
-
-
-def _peak_imbalance_of(
-    strength: np.ndarray, fighting: np.ndarray, contained: float, exit_day: float, days: int
-) -> float:
-    """The largest imbalance ``S / (contained * (C + M))`` in the 24 months after the exit
-    (to the horizon if it comes first; nan with no exit): a continuous measure of how
-    close a trial came to a collapse, for sensitivity analysis."""
-    if math.isnan(exit_day):
-        return math.nan
-    first = int(exit_day)
-    last = min(days, int(exit_day + 24 * MONTH_DAYS))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # no forces: infinite
-        x = strength[first : last + 1] / (contained * fighting[first : last + 1])
-    x = np.where(strength[first : last + 1] > 0, x, 0.0)
-    return float(np.max(x))
 
 
 def _run_counting(env: simpy.Environment, until: simpy.Event) -> int:

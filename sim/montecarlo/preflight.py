@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.isis import MAX_IMBALANCE
+from sim.engine.result import WEAPONS
 from sim.scenario.loader import calendar_problem
 from sim.scenario.sampling import value_at as _at
 
@@ -111,11 +112,7 @@ FIELDS = (
     "militia.troop_elasticity",
     "tension.initial",
     "tension.cap",
-    *(
-        f"militia.casualties.{w}.{k}"
-        for w in ("rocket", "drone", "ballistic_missile")
-        for k in CASUALTY_MEANS
-    ),
+    *(f"militia.casualties.{w}.{k}" for w in WEAPONS for k in CASUALTY_MEANS),
 )
 """Every scenario field :func:`check_workload` reads (with each force's troops and schedule,
 each redeploy rule's troops and each tension level). A test checks that the schema still has

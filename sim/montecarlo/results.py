@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.engine.outcomes import MONTH_DAYS, describe
+from sim.engine.outcomes import MONTH_DAYS, outcome_kind_unit
 from sim.montecarlo import stats, store, tidy
 from sim.montecarlo.events import events_frame, normalise_events
 
@@ -35,15 +35,6 @@ NOT_OUTCOMES = ("n_events",)
 
 HORIZON_MONTHS = 24
 """A run should see at least this many months past the exit (docs/model.md, section 7)."""
-
-
-def outcome_kind_unit(name: str) -> tuple[str, str]:
-    """Kind (``count``, ``binary``, ``day`` or ``level``) and unit of an outcome."""
-    try:
-        outcome = describe(name)
-    except KeyError:
-        return "level", ""
-    return outcome.kind, outcome.unit
 
 
 class Results:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.engine.outcomes import describe
+from sim.engine.outcomes import describe, outcome_kind_unit
 from sim.engine.result import describe_series
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def outcomes_frame(results: Results) -> pd.DataFrame:
     units: dict[str, str] = {}
     for name in results.outcome_names:
         values = results.trials[name].to_numpy(dtype=float)
-        kind, unit = _kind_unit(name)
+        kind, unit = outcome_kind_unit(name)
         column = identifier(name)
         columns[column] = pd.array(values, dtype=outcome_dtype(values, kind)) if len(values) else values
         units[column] = unit
@@ -109,14 +109,6 @@ def outcomes_frame(results: Results) -> pd.DataFrame:
     frame = pd.DataFrame(columns, index=results.trials.index)
     frame.attrs["units"] = units
     return frame
-
-
-def _kind_unit(name: str) -> tuple[str, str]:
-    try:
-        outcome = describe(name)
-    except KeyError:
-        return "level", ""
-    return outcome.kind, outcome.unit
 
 
 def _meaning(name: str) -> str:
@@ -178,7 +170,7 @@ def to_xarray(results: Results) -> Any:
     outcomes = outcomes_frame(results)
     for name in results.outcome_names:
         column = identifier(name)
-        kind, unit = _kind_unit(name)
+        kind, unit = outcome_kind_unit(name)
         meaning = _meaning(name)
         values = outcomes[column].to_numpy(dtype=float if str(outcomes[column].dtype) == "boolean" else None)
         variables[column] = xr.Variable(

@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.engine.outcomes import describe
+from sim.engine.result import series_label as series_label  # the plots label series from the registry
 
 # Okabe & Ito (2008), a palette readable with the common colour-vision deficiencies.
 OKABE_ITO = {
@@ -57,29 +58,6 @@ RC: dict[str, Any] = {
     "savefig.dpi": DPI,
     "savefig.bbox": "tight",
     "font.size": 9.5,
-}
-
-# Units of the daily series, for axis labels.
-SERIES_LABELS: dict[str, str] = {
-    "troops": "troops in theatre",
-    "troops_iraq": "troops in Iraq",
-    "trainers": "trainers in Iraq (troops)",
-    "enablers": "enablers in Iraq (troops)",
-    "troops_federal_iraq": "troops in federal Iraq",
-    "troops_kurdistan": "troops in Kurdistan",
-    "troops_syria": "troops in Syria",
-    "readiness": "ISF readiness (0-1)",
-    "capability": "ISF capability (0-1)",
-    "isis_strength": "ISIS strength (fighters)",
-    "territory": "territory held by ISIS (share of Iraq)",
-    "tension": "militia tension (x late-2023 tempo)",
-    "militia_rate": "expected militia attacks a day",
-    "pressure": "political pressure (index)",
-    "attacks": "militia attacks (cumulative)",
-    "wounded": "coalition wounded (cumulative)",
-    "killed": "coalition killed (cumulative)",
-    "strikes": "retaliation strikes (cumulative)",
-    "isis_attacks": "ISIS attacks (cumulative)",
 }
 
 P = ParamSpec("P")
@@ -129,13 +107,6 @@ def date_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
-def series_label(name: str) -> str:
-    """Axis label, with its unit, for a daily series (``troops:<key>`` included)."""
-    if name.startswith("troops:"):
-        return f"troops of {name.partition(':')[2]}"
-    return SERIES_LABELS.get(name, name)
 
 
 def outcome_label(name: str) -> str:
