@@ -483,7 +483,7 @@ CHECKS: tuple[Check, ...] = (
         "civilians killed in Iraq in 2014",
         12282,
         between("civilian_deaths", "2014-01-01", "2014-12-31"),
-        "12,282 (UNAMI, police included; Iraq Body Count 20,218)",
+        "12,282 (UNAMI, police included; Iraq Body Count 20,218); sets the front's civilian toll",
     ),
     Check(
         "isf_deaths_2015",
@@ -502,12 +502,6 @@ CHECKS: tuple[Check, ...] = (
         7515,
         between("civilian_deaths", "2015-01-01", "2015-12-31"),
         "7,515 (UNAMI; Iraq Body Count 17,578); the model counts deaths in ISIS attacks",
-        known_failure=(
-            "the model's civilian toll of the war years runs several times the record's: deaths "
-            "per ISIS attack are set on the mass-casualty bombings of 2012-13, and ISIS's attacks "
-            "grow with its strength after a collapse; with the fitted posterior the 2015 median "
-            "is about 46,000, six times UNAMI's count and 2.6 times Iraq Body Count's"
-        ),
     ),
     Check(
         "civilian_deaths_2016",

@@ -27,7 +27,17 @@ points of a unit-rate Poisson process, one standard exponential apart, so a day'
 is Poisson and the times are uniform within the day.
 
 Each ISIS attack kills civilians and ISF members in negative-binomial numbers
-(:func:`deaths`), drawn for all attacks at once when the trial ends.
+(:func:`deaths`), drawn for all attacks at once when the trial ends. What an attack is
+depends on what ISIS holds. An underground insurgency (no territory: 2011-13, 2018-)
+attacks by terror, mass-casualty bombings among civilians; a proto-state holding ground
+(2014-17) spends most of its violence along its front, against the ISF and militias,
+where an attack kills fewer civilians. A share ``w = T / (T + front_half_territory)`` of
+the attacks of a day that starts with ISIS holding territory T is front-line fighting,
+so the mean civilian toll per attack is (:func:`civilian_toll`)::
+
+    c(T) = (1 - w) * civilians_killed_per_attack + w * front_civilians_killed_per_attack
+
+which is the terror toll without territory, exactly as before the territorial war.
 """
 
 from __future__ import annotations
@@ -152,10 +162,34 @@ class PoissonClock:
         return count
 
 
-def deaths(n_attacks: int, per_attack: float, dispersion: float, rng: np.random.Generator) -> np.ndarray:
+def front_share(territory: np.ndarray | float, half: float) -> np.ndarray | float:
+    """Share of ISIS's attacks that are front-line fighting while it holds ``territory``
+    (0 without territory, one half at ``half``, towards 1 as the ground held grows)."""
+    return territory / (territory + half)
+
+
+def civilian_toll(isis, territory: np.ndarray | float) -> np.ndarray | float:
+    """Mean civilians killed per ISIS attack while ISIS holds ``territory`` (the ``isis``
+    section's terror and front tolls, mixed by :func:`front_share`)."""
+    w = front_share(territory, float(isis.front_half_territory))
+    terror, front = float(isis.civilians_killed_per_attack), float(isis.front_civilians_killed_per_attack)
+    return terror + w * (front - terror)
+
+
+def territory_at(times: list[float], territory: np.ndarray) -> np.ndarray:
+    """Territory at the start of the day of each attack at ``times`` (the state its rate
+    was set from): an attack at a time in ``(d - 1, d]`` reads column ``d - 1`` of the
+    daily ``territory`` series."""
+    return territory[np.ceil(np.asarray(times, dtype=float)).astype(np.int64) - 1]
+
+
+def deaths(
+    n_attacks: int, per_attack: float | np.ndarray, dispersion: float, rng: np.random.Generator
+) -> np.ndarray:
     """People killed in each of ``n_attacks`` attacks: negative binomial with mean
-    ``per_attack`` and shape ``dispersion`` (variance ``m + m^2 / k``)."""
-    if n_attacks == 0 or per_attack <= 0.0:
+    ``per_attack`` (one mean, or one per attack) and shape ``dispersion`` (variance
+    ``m + m^2 / k``)."""
+    if n_attacks == 0 or np.all(np.asarray(per_attack) <= 0.0):
         return np.zeros(n_attacks, dtype=np.int64)
     return rng.negative_binomial(dispersion, dispersion / (dispersion + per_attack), n_attacks)
 

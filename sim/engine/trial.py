@@ -21,7 +21,7 @@ from sim.engine.readiness import Readiness
 from sim.engine.result import EVENT_DTYPE, KIND, SERIES, SERIES_ROW, TrialResult
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
-from sim.engine.series import Recorder
+from sim.engine.series import DAILY, Recorder, floats
 from sim.engine.streams import SeedLike, trial_streams
 from sim.engine.tension import Tension
 from sim.engine.world import World
@@ -229,9 +229,13 @@ class _Trial:
         isis_times = self.day_step.parts.isis_attacks.times
         ii, rng = self.scenario.isis, self.deaths_rng
         dispersion = float(ii.deaths_dispersion)
+        civilians: float | np.ndarray = float(ii.civilians_killed_per_attack)
+        if self.world.collapse_day is not None and isis_times:  # ISIS has held ground
+            territory = floats(self.recorder.daily)[_TERRITORY :: len(DAILY)]
+            civilians = isis.civilian_toll(ii, isis.territory_at(isis_times, territory))
         isis_log = isis.attack_log(
             isis_times,
-            isis.deaths(len(isis_times), float(ii.civilians_killed_per_attack), dispersion, rng),
+            isis.deaths(len(isis_times), civilians, dispersion, rng),
             isis.deaths(len(isis_times), float(ii.isf_killed_per_attack), dispersion, rng),
         )
         events = _event_array(isis_log, self.world.log, self.militia.attack_log())
@@ -317,6 +321,8 @@ def _release(env: simpy.Environment, processes: list[simpy.Process]) -> None:
             process._generator.close()
     env._queue.clear()
 
+
+_TERRITORY = DAILY.index("territory")  # its place in each day's row of Recorder.daily
 
 _EVENT_CODES = "dBhb?iid"  # struct codes of EVENT_DTYPE's fields, in order
 

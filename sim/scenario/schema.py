@@ -835,7 +835,15 @@ class ISIS(Model):
         "that is outmatched lies low; one that matches the ISF goes on the offensive.",
     )
     civilians_killed_per_attack: CasualtyMean = doc(
-        3.5, "people per attack", "Mean civilians killed per ISIS attack."
+        3.5, "people per attack", "Mean civilians killed per ISIS terror attack (no territory held)."
+    )
+    front_civilians_killed_per_attack: CasualtyMean = doc(
+        0.3, "people per attack", "Mean civilians killed per attack of ISIS's front-line fighting."
+    )
+    front_half_territory: Param(0.0, 1.0, strict_low=True) = doc(
+        0.05,
+        "share",
+        "Share of Iraq held at which half of ISIS's attacks are front-line fighting (share T / (T + this)).",
     )
     isf_killed_per_attack: CasualtyMean = doc(
         0.8, "people per attack", "Mean ISF members killed per ISIS attack."
