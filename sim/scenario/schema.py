@@ -840,7 +840,7 @@ class ISIS(Model):
     front_civilians_killed_per_attack: CasualtyMean = doc(
         0.3, "people per attack", "Mean civilians killed per attack of ISIS's front-line fighting."
     )
-    front_half_territory: Param(0.0, 1.0, strict_low=True) = doc(
+    front_half_territory: Annotated[float | Distribution, Range(0.0, 1.0, strict_low=True)] = doc(
         0.05,
         "share",
         "Share of Iraq held at which half of ISIS's attacks are front-line fighting (share T / (T + this)).",
