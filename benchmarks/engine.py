@@ -97,8 +97,10 @@ def bare_simpy_seconds(events: int) -> float:
 
 
 def trial_inputs(scenario: Scenario, count: int, seed: int) -> list[tuple[Any, np.random.SeedSequence]]:
-    """Fixed scenarios (drawn parameters) and engine seeds of the first ``count`` trials,
-    exactly as a Monte Carlo run makes them."""
+    """Fixed scenarios (drawn parameters) and engine seeds of the first ``count`` trials.
+
+    Exactly as a Monte Carlo run makes them.
+    """
     draws = draw_run_parameters(scenario, count, seed)
     return [
         (trial_scenario(scenario, draws.paths, draws.values[i]), trial_seed(seed, i)) for i in range(count)
@@ -178,7 +180,7 @@ def phases(inputs: list, rounds: int) -> None:
 
 
 def profile(inputs: list, top: int = 25) -> None:
-    """cProfile of the trials: functions by own time, and shares by module."""
+    """Profile the trials (cProfile): functions by own time, and shares by module."""
     profiler = cProfile.Profile()
     profiler.enable()
     trials_seconds(inputs)

@@ -289,7 +289,8 @@ def run_backtest(
     """Run the replays (all of :data:`RUNS` by default) and score every check on them.
 
     ``cached`` takes each replay's default run from :func:`~sim.calibrate.checks.replay`
-    (run once per process, as the back tests do) instead of running it again."""
+    (run once per process, as the back tests do) instead of running it again.
+    """
     names = list(RUNS) if replays is None else list(replays)
     scores: list[FactScore] = []
     per_replay: list[np.ndarray] = []

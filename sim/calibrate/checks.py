@@ -66,10 +66,12 @@ def fact_uses() -> dict[str, str]:
 
 
 def held_out(check: Check) -> str:
-    """What a check's facts are kept for: ``"fit"`` when any of them may set a value
-    (the check is then in-sample and cannot validate), ``"held out"`` otherwise, and
-    ``"held out (v1 in-sample)"`` when a hand-set default of the first version rests on
-    one of them."""
+    """What a check's facts are kept for.
+
+    ``"fit"`` when any of them may set a value (the check is then in-sample and cannot
+    validate), ``"held out"`` otherwise, and ``"held out (v1 in-sample)"`` when a hand-set
+    default of the first version rests on one of them.
+    """
     uses = fact_uses()
     if any(uses[fact] == "calibrate" for fact in check.facts):
         return "fit"
@@ -180,9 +182,10 @@ def between(series: str, first: str, last: str) -> Callable[[object], np.ndarray
 
 
 def quiet_days_after_deterrence(results) -> np.ndarray:
-    """Days from a trial's first deterrence to its next militia attack (past the run's end
-    if none; ``nan`` if never deterred): the gap a deterring strike opens, aligned on the
-    trial's own deterrence, whenever it came.
+    """Days from a trial's first deterrence to its next militia attack.
+
+    Past the run's end if none; ``nan`` if never deterred: the gap a deterring strike
+    opens, aligned on the trial's own deterrence, whenever it came.
 
     A deterrence multiplies tension by its factor (0.02 by default), so the first day
     with a tension above 0 (a truce) and below half its scheduled level, 1, marks it.
@@ -242,9 +245,11 @@ def value_on(series: str, date: str) -> Callable[[object], np.ndarray]:
 
 
 def months_after_collapse(series: str, months: float) -> Callable[[object], np.ndarray]:
-    """A series' value ``months`` after each trial's own collapse: aligned on the event,
-    so that the recovery is compared with the record's, whenever the model's collapse
-    came. ``nan`` for trials without a collapse, or whose run ends too soon."""
+    """A series' value ``months`` after each trial's own collapse.
+
+    Aligned on the event, so that the recovery is compared with the record's, whenever the
+    model's collapse came. ``nan`` for trials without a collapse, or whose run ends too soon.
+    """
 
     def measure(results) -> np.ndarray:
         values = np.asarray(results.series(series), dtype=float)

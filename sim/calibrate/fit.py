@@ -350,7 +350,8 @@ def run_fit(
     """Run (or resume) the fit; return the problem and pyabc's history.
 
     ``backend`` is ``"processes"`` (``jobs`` local workers; 1: this process) or ``"dask"``
-    (the scheduler at ``scheduler``, or a local cluster of ``jobs`` workers)."""
+    (the scheduler at ``scheduler``, or a local cluster of ``jobs`` workers).
+    """
     import logging
 
     import pyabc

@@ -37,9 +37,11 @@ def imbalance(strength: float, fighting: float, contained_fighters: float) -> fl
 
 
 class Collapse:
-    """The collapse of one trial: the ``collapse`` section's parameters and the trial's
-    threshold, its standard exponential draw (the day step sums the daily hazards and
-    compares the sum with it)."""
+    """The collapse of one trial: the ``collapse`` section's parameters and its threshold.
+
+    The threshold is the trial's standard exponential draw (the day step sums the daily
+    hazards and compares the sum with it).
+    """
 
     __slots__ = (
         "contained",

@@ -35,6 +35,7 @@ class AttackWindow:
         self.total = 0
 
     def push(self, attacks_today: int) -> None:
+        """Add today's count, dropping the day that leaves the window."""
         self.total += attacks_today - self._days[self._i]
         self._days[self._i] = attacks_today
         self._i = (self._i + 1) % len(self._days)
@@ -67,10 +68,12 @@ class Tracked:
         self.held = 0
 
     def update(self) -> None:
+        """Read today's value: one more day held, or none."""
         self.held = self.held + 1 if self.compare(self.read(), self.value) else 0
 
     @property
     def satisfied(self) -> bool:
+        """Held for its ``for_days`` days."""
         return self.held >= self.for_days
 
 
@@ -84,6 +87,7 @@ class TrackedWhen:
         self.combine = all if combine == "all" else any
 
     def holds(self) -> bool:
+        """The combination holds today."""
         return self.combine(part.satisfied for part in self.parts)
 
     def restart(self) -> None:

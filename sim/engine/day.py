@@ -232,9 +232,11 @@ class DayStep:
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
 
     def next_decision(self, next_sanctuary: float) -> int:
-        """The first day step on which a tension change, a sanctuary change, the guards'
-        collapse, a strike or a firm deadline is due (``days + 1``: none). A strike
-        planned later moves it earlier (:meth:`Retaliation._plan`)."""
+        """The first day step on which a decision is due (``days + 1``: none).
+
+        A tension change, a sanctuary change, the guards' collapse, a strike or a firm
+        deadline. A strike planned later moves it earlier (:meth:`Retaliation._plan`).
+        """
         parts = self.parts
         first = min(
             parts.tension.next_change,
@@ -267,8 +269,11 @@ class DayStep:
         parts.rules.on_collapse(day)
 
     def set_troops(self, day: int) -> bool:
-        """Troops per element and base, trainers, enablers and the inputs derived from
-        them, for the day that starts now; True while some element is still moving."""
+        """Set the troops and the inputs derived from them for the day that starts now.
+
+        Troops per element and base, trainers, enablers; returns True while some element is
+        still moving.
+        """
         parts = self.parts
         world = parts.world
         schedule_now = parts.clock.now

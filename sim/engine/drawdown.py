@@ -109,8 +109,10 @@ class Element:
     def move(
         self, on_schedule: bool, schedule_now: float, calendar_now: float, length: float, level1: float
     ) -> None:
-        """Start, now, a ramp of ``length`` days to ``level1`` on the schedule clock (or the
-        calendar), from the level the current ramp gives now."""
+        """Start, now, a ramp of ``length`` days to ``level1`` on the schedule clock (or the calendar).
+
+        It starts from the level the current ramp gives now.
+        """
         level0 = self.level(schedule_now, calendar_now)
         x0 = schedule_now if on_schedule else calendar_now
         self.ramp = Ramp(on_schedule, x0, level0, x0 + length, level1)
@@ -128,8 +130,10 @@ class Element:
 
 
 class Triggers:
-    """Pending waypoint triggers, checked at the day step against the schedule clock
-    (and, for a firm deadline, the calendar)."""
+    """Pending waypoint triggers, checked at the day step against the schedule clock.
+
+    For a firm deadline, against the calendar.
+    """
 
     def __init__(self, env: simpy.Environment, clock: ScheduleClock):
         self.env = env
@@ -147,9 +151,12 @@ class Triggers:
         return event
 
     def when(self, watch: TrackedWhen, not_before: float, deadline: float, firm: bool = False) -> simpy.Event:
-        """An event that fires when ``watch`` holds (counting days from now and on or
-        after ``not_before``) or at ``deadline`` (on the calendar if ``firm``); its value
-        says which (``"conditions"``, ``"deadline"`` or ``"firm deadline"``)."""
+        """An event that fires when ``watch`` holds or at ``deadline``.
+
+        Conditions count days from now and on or after ``not_before``; the deadline is on the
+        calendar if ``firm``. Its value says which (``"conditions"``, ``"deadline"`` or
+        ``"firm deadline"``).
+        """
         event = self.env.event()
         watch.restart()
         self._pending.append([event, not_before, watch, deadline, firm, False])

@@ -57,10 +57,11 @@ fights ISIS at all), so that the attack rate stays finite."""
 
 
 class Strength:
-    """ISIS in one trial: the parameters of the ``isis`` section (and the ISF's
-    ``contained_fighters``, for the tempo), the sanctuary and the coalition's strikes
-    (set when they change). :meth:`day` is the one copy of the strength and tempo
-    formulas."""
+    """ISIS in one trial: the ``isis`` section, the sanctuary and the coalition's strikes.
+
+    Also the ISF's ``contained_fighters``, for the tempo; the sanctuary and strikes are set
+    when they change. :meth:`day` is the one copy of the strength and tempo formulas.
+    """
 
     __slots__ = (
         "base_growth",
@@ -109,9 +110,11 @@ class Strength:
         self.net, self.crowding = self.growth - self.strikes, self.growth / self.capacity
 
     def day(self, strength: float, fighting: float, territory: float) -> tuple[float, float]:
-        """ISIS attacks expected over a day that starts at this strength against forces
-        ``fighting`` (P), with ISIS holding ``territory``, and the strength at its end
-        (exact for the day's constant rates)."""
+        """ISIS attacks expected over a day, and the strength at its end.
+
+        The day starts at this strength against forces ``fighting`` (P), with ISIS holding
+        ``territory``; exact for the day's constant rates.
+        """
         if strength <= 0.0:
             return 0.0, strength
         # Tempo: attacks per fighter rise with the imbalance x = S / (contained * P).
@@ -133,8 +136,9 @@ class Strength:
 
 
 class PoissonClock:
-    """Event times of a Poisson process with a rate held constant over each day, drawn
-    day by day by a change of time.
+    """Event times of a Poisson process with a rate held constant over each day.
+
+    Drawn day by day by a change of time.
 
     The day step keeps the integrated rate so far (the expected events since the start,
     the process's "clock"); ``next_at`` is the value of that clock at which the next
@@ -150,8 +154,10 @@ class PoissonClock:
         self.times: list[float] = []
 
     def day(self, day: int, start: float, rate_per_day: float) -> int:
-        """Record the events of the day that ends at ``day``, over which the clock runs
-        from ``start`` at ``rate_per_day`` (> 0); return their number."""
+        """Record the events of the day that ends at ``day``; return their number.
+
+        Over the day the clock runs from ``start`` at ``rate_per_day`` (> 0).
+        """
         end = start + rate_per_day
         count = 0
         times = self.times
@@ -163,40 +169,50 @@ class PoissonClock:
 
 
 def front_share(territory: np.ndarray | float, half: float) -> np.ndarray | float:
-    """Share of ISIS's attacks that are front-line fighting while it holds ``territory``
-    (0 without territory, one half at ``half``, towards 1 as the ground held grows)."""
+    """Share of ISIS's attacks that are front-line fighting while it holds ``territory``.
+
+    0 without territory, one half at ``half``, towards 1 as the ground held grows.
+    """
     return territory / (territory + half)
 
 
 def civilian_toll(isis, territory: np.ndarray | float) -> np.ndarray | float:
-    """Mean civilians killed per ISIS attack while ISIS holds ``territory`` (the ``isis``
-    section's terror and front tolls, mixed by :func:`front_share`)."""
+    """Mean civilians killed per ISIS attack while ISIS holds ``territory``.
+
+    The ``isis`` section's terror and front tolls, mixed by :func:`front_share`.
+    """
     w = front_share(territory, float(isis.front_half_territory))
     terror, front = float(isis.civilians_killed_per_attack), float(isis.front_civilians_killed_per_attack)
     return terror + w * (front - terror)
 
 
 def territory_at(times: list[float], territory: np.ndarray) -> np.ndarray:
-    """Territory at the start of the day of each attack at ``times`` (the state its rate
-    was set from): an attack at a time in ``(d - 1, d]`` reads column ``d - 1`` of the
-    daily ``territory`` series."""
+    """Territory at the start of the day of each attack at ``times``.
+
+    That is the state its rate was set from: an attack at a time in ``(d - 1, d]`` reads
+    column ``d - 1`` of the daily ``territory`` series.
+    """
     return territory[np.ceil(np.asarray(times, dtype=float)).astype(np.int64) - 1]
 
 
 def deaths(
     n_attacks: int, per_attack: float | np.ndarray, dispersion: float, rng: np.random.Generator
 ) -> np.ndarray:
-    """People killed in each of ``n_attacks`` attacks: negative binomial with mean
-    ``per_attack`` (one mean, or one per attack) and shape ``dispersion`` (variance
-    ``m + m^2 / k``)."""
+    """People killed in each of ``n_attacks`` attacks, negative binomial.
+
+    Mean ``per_attack`` (one mean, or one per attack) and shape ``dispersion`` (variance
+    ``m + m^2 / k``).
+    """
     if n_attacks == 0 or np.all(np.asarray(per_attack) <= 0.0):
         return np.zeros(n_attacks, dtype=np.int64)
     return rng.negative_binomial(dispersion, dispersion / (dispersion + per_attack), n_attacks)
 
 
 def attack_log(times: list[float], civilians: np.ndarray, isf: np.ndarray) -> np.ndarray:
-    """Every ISIS attack as rows of ``EVENT_DTYPE``, in time order: civilians killed in
-    ``killed`` and ISF members killed in ``value``."""
+    """Every ISIS attack as rows of ``EVENT_DTYPE``, in time order.
+
+    Civilians killed in ``killed`` and ISF members killed in ``value``.
+    """
     log = np.zeros(len(times), dtype=EVENT_DTYPE)
     log["day"] = times
     log["kind"] = ISIS_ATTACK

@@ -337,9 +337,11 @@ class Wake(simpy.Event):
 def _attack_draws(
     stream: np.random.Generator, size: int, blocks: list[np.ndarray], deaths: _Deaths
 ) -> Iterator[zip]:
-    """Blocks of the attacks' draws: per attack, its base uniform and, if it could kill
-    at some base, what :meth:`_Deaths.at` needs (else ``None``). Each block of uniforms
-    is kept in ``blocks`` for :meth:`Militia.attack_log`.
+    """Blocks of the attacks' draws.
+
+    Per attack, its base uniform and, if it could kill at some base, what
+    :meth:`_Deaths.at` needs (else ``None``). Each block of uniforms is kept in ``blocks``
+    for :meth:`Militia.attack_log`.
 
     (A function rather than a method, so that the militia and its draws form no cycle
     of references: a finished trial is freed without the garbage collector.)
@@ -351,8 +353,11 @@ def _attack_draws(
 
 
 class _Deaths:
-    """Who dies in an attack: the rare draws that can kill, found a block at a time,
-    and the count at the base an attack hits."""
+    """Who dies in an attack.
+
+    The rare draws that can kill, found a block at a time, and the count at the base an
+    attack hits.
+    """
 
     __slots__ = ("least_no_killed", "weapon_edges", "intercept", "killed")
 
@@ -365,9 +370,11 @@ class _Deaths:
         self.killed = killed
 
     def __call__(self, u: np.ndarray) -> list[tuple[int, float, float] | None]:
-        """Per row of draws, ``(weapon, u_intercept, u_killed)`` if the attack could kill
-        at some base, else ``None``: a death needs a killed draw of at least the
-        weapon's smallest probability of no one killed (a rare row)."""
+        """Per row of draws, ``(weapon, u_intercept, u_killed)`` if the attack could kill, else ``None``.
+
+        A death needs a killed draw of at least the weapon's smallest probability of no one
+        killed (a rare row).
+        """
         kills: list[tuple[int, float, float] | None] = [None] * len(u)
         weapon = np.searchsorted(self.weapon_edges, u[:, 1], side="right")
         for row in np.flatnonzero(u[:, 4] >= self.least_no_killed[weapon]).tolist():
@@ -376,8 +383,10 @@ class _Deaths:
         return kills
 
     def at(self, base: int, kills: tuple[int, float, float]) -> int:
-        """The number killed at ``base`` by an attack whose row could kill: none if the
-        base intercepts it, else the count of its killed draw."""
+        """The number killed at ``base`` by an attack whose row could kill.
+
+        None if the base intercepts it, else the count of its killed draw.
+        """
         weapon, u_intercept, u_killed = kills
         if u_intercept < self.intercept[base][weapon]:
             return 0

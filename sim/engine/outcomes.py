@@ -1,5 +1,6 @@
-"""The scalar outcomes of a trial: the registry of their names, meanings, units, kinds
-and computations.
+"""The scalar outcomes of a trial.
+
+The registry of their names, meanings, units, kinds and computations.
 
 Each :class:`Outcome` keeps its name beside the function that computes it from a trial's
 :class:`Ending`, as Mesa's reporters and EMA's ``ScalarOutcome`` do: a trial's outcomes
@@ -124,9 +125,11 @@ def places(
 def peak_imbalance(
     strength: np.ndarray, fighting: np.ndarray, contained: float, exit_day: float, days: int
 ) -> float:
-    """The largest imbalance ``S / (contained * (C + M))`` in the 24 months after the exit
-    (to the horizon if it comes first; nan with no exit): a continuous measure of how
-    close a trial came to a collapse, for sensitivity analysis."""
+    """The largest imbalance ``S / (contained * (C + M))`` in the 24 months after the exit.
+
+    To the horizon if it comes first; nan with no exit. A continuous measure of how close
+    a trial came to a collapse, for sensitivity analysis.
+    """
     if math.isnan(exit_day):
         return math.nan
     first = int(exit_day)
@@ -246,8 +249,9 @@ compare fairly and the length of the run does not set the answer."""
 
 
 def after_exit(exit_day: float, collapse_day: float | None, horizon_days: float) -> dict[str, float]:
-    """The outcomes of :data:`AFTER_EXIT` for a trial with this exit, collapse (``None``
-    if none) and horizon, in days.
+    """The outcomes of :data:`AFTER_EXIT` for a trial.
+
+    With this exit, collapse (``None`` if none) and horizon, in days.
 
     >>> after_exit(100.0, None, 100.0 + 30 * MONTH_DAYS)["collapse_within_24m"]
     0.0
@@ -486,8 +490,10 @@ def describe(name: str) -> Outcome:
 
 
 def outcome_kind_unit(name: str) -> tuple[str, str]:
-    """Kind (``count``, ``binary``, ``day`` or ``level``) and unit of an outcome;
-    ``("level", "")`` for a column the registry does not know."""
+    """Kind (``count``, ``binary``, ``day`` or ``level``) and unit of an outcome.
+
+    ``("level", "")`` for a column the registry does not know.
+    """
     try:
         outcome = describe(name)
     except KeyError:

@@ -47,9 +47,12 @@ def missing_support(enablers: float, reference_enablers: float) -> float:
 
 
 class Readiness:
-    """The federal ISF of one trial: the ``isf`` section's parameters, the inputs that
-    change only with troops (:meth:`set_support`) and the slow state besides readiness
-    itself (the self-sustained level, the felt missing support and the dependence)."""
+    """The federal ISF of one trial.
+
+    The ``isf`` section's parameters, the inputs that change only with troops
+    (:meth:`set_support`) and the slow state besides readiness itself (the self-sustained
+    level, the felt missing support and the dependence).
+    """
 
     __slots__ = (
         "relaxation",
@@ -104,8 +107,10 @@ class Readiness:
         self._relax()
 
     def _relax(self) -> None:
-        """R*, the share of the gap left after a day, and how much R* moves a day with
-        the self-sustained level's trend (R* is linear in R_s)."""
+        """R*, the share of the gap left after a day, and how much R* moves a day.
+
+        The last with the self-sustained level's trend (R* is linear in R_s).
+        """
         total = self.relaxation + self.training
         if total <= 0.0:
             self.target, self.remaining, self.drift = self.sustained, 1.0, self.trend_per_day
@@ -115,8 +120,10 @@ class Readiness:
             self.drift = self.relaxation * self.trend_per_day / total
 
     def day(self, readiness: float, isis_attacks: int) -> tuple[float, float]:
-        """One day: readiness (less ``isis_attacks`` shocks) and the slow state behind
-        capability advance; returns the new readiness and capability."""
+        """Advance readiness and the slow state behind capability by one day.
+
+        Readiness takes ``isis_attacks`` shocks; returns the new readiness and capability.
+        """
         target = self.target
         readiness = target + (readiness - target) * self.remaining
         if isis_attacks:

@@ -1,5 +1,6 @@
-"""What one trial returns: scalar outcomes, daily series and the event log, and the
-registries that name them.
+"""What one trial returns: scalar outcomes, daily series and the event log.
+
+And the registries that name them.
 
 Everything is plain NumPy so that a trial result is cheap to pickle between worker
 processes and to stack across trials.
@@ -28,8 +29,10 @@ from sim.scenario.schema import WeaponMix
 
 
 class Weapon(NamedTuple):
-    """A militia weapon: its key in the scenario's ``weapon_mix``, ``air_defence`` and
-    ``casualties`` sections, and what it is."""
+    """A militia weapon and what it is.
+
+    Its key in the scenario's ``weapon_mix``, ``air_defence`` and ``casualties`` sections.
+    """
 
     name: str
     description: str

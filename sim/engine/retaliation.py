@@ -94,8 +94,11 @@ class Retaliation:
         self.plan_at = self.attacks_per_strike if self.enabled else math.inf
 
     def on_attack(self, base: int, killed: int) -> None:
-        """Plan a strike if one is due after this attack (called by the militia process
-        for every attack that kills and once the attack count reaches :attr:`plan_at`)."""
+        """Plan a strike if one is due after this attack.
+
+        Called by the militia process for every attack that kills and once the attack count
+        reaches :attr:`plan_at`.
+        """
         if not self.enabled:
             return
         if killed and self.after_deaths:

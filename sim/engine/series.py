@@ -75,8 +75,9 @@ class Recorder:
             self._troop_rows.append(row)
 
     def assemble(self, events: np.ndarray) -> np.ndarray:
-        """Every series as rows, one column per day: per-element troops, then
-        :data:`TROOP_TOTALS`, then :data:`DAILY`, then :data:`COUNTS`.
+        """Every series as rows, one column per day.
+
+        Per-element troops, then :data:`TROOP_TOTALS`, then :data:`DAILY`, then :data:`COUNTS`.
 
         ``events`` is the trial's event log in time order.
         """

@@ -33,8 +33,10 @@ def weights(base_troops: list[float], attractiveness: list[float], elasticity: f
 
 
 def running_totals(base_weights: list[float]) -> tuple[list[float], list[int], float]:
-    """The running totals of the manned bases' weights (the last one infinite), their
-    indices, and the total weight: what :func:`pick` bisects."""
+    """The running totals of the manned bases' weights, their indices, and the total weight.
+
+    The last running total is infinite: this is what :func:`pick` bisects.
+    """
     total = 0.0
     totals, bases = [], []
     for base, weight in enumerate(base_weights):

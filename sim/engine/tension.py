@@ -63,8 +63,11 @@ class Recovery:
         return self._gap * math.exp(-(day - self._start) / self._tau)
 
     def start(self, day: int, factor: float, tau: float, stronger) -> None:
-        """Start an episode today: the multiplier becomes the stronger (by ``stronger``,
-        ``min`` for deterrence, ``max`` for escalation) of ``factor`` and what is left."""
+        """Start an episode today.
+
+        The multiplier becomes the stronger (by ``stronger``, ``min`` for deterrence, ``max``
+        for escalation) of ``factor`` and what is left.
+        """
         value = stronger(factor, 1.0 + self.left(day))
         self._start, self._gap, self._tau = day, value - 1.0, tau
         self._set(day, value)

@@ -250,8 +250,10 @@ class _Trial:
         )
 
     def _outcomes(self, series: np.ndarray, events: np.ndarray) -> dict[str, float]:
-        """The scalar outcomes (:data:`sim.engine.outcomes.OUTCOMES`), from the event log,
-        the series and the final state."""
+        """The scalar outcomes (:data:`sim.engine.outcomes.OUTCOMES`).
+
+        From the event log, the series and the final state.
+        """
         world, n = self.world, len(self.elements)
         rows = series[n:]
         kinds = events["kind"]
@@ -328,8 +330,9 @@ _EVENT_CODES = "dBhb?iid"  # struct codes of EVENT_DTYPE's fields, in order
 
 
 def _event_array(*parts: list[float] | np.ndarray) -> np.ndarray:
-    """The parts of a trial's event log as one structured array of :data:`EVENT_DTYPE`,
-    in time order.
+    """The parts of a trial's event log as one structured array of :data:`EVENT_DTYPE`.
+
+    In time order.
 
     Each part is either a mechanism's own array of EVENT_DTYPE or the flat log (a list
     of numbers, one per field of each event), which ``struct`` packs straight into

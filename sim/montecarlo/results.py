@@ -193,8 +193,9 @@ class Results:
     # ------------------------------------------------------------- tidy views
 
     def date_of(self, days: Any) -> Any:
-        """Calendar date of day offsets (a number or an array; ``NaT`` for ``nan``): day 0 is
-        the scenario's start, and a fractional day falls in the day it is part of.
+        """Calendar date of day offsets (a number or an array; ``NaT`` for ``nan``).
+
+        Day 0 is the scenario's start, and a fractional day falls in the day it is part of.
 
         >>> results.date_of(0) == results.dates[0]
         True
@@ -203,34 +204,44 @@ class Results:
 
     @property
     def params(self) -> pd.DataFrame:
-        """The drawn parameters, one row per trial, under names that work in ``query`` and
-        formulas (``isis__growth_per_day``); ``params.attrs["paths"]`` gives each dotted path."""
+        """The drawn parameters, one row per trial, under names that work in ``query`` and formulas.
+
+        For example ``isis__growth_per_day``; ``params.attrs["paths"]`` gives each dotted path.
+        """
         return tidy.params_frame(self)
 
     @property
     def outcomes(self) -> pd.DataFrame:
-        """The outcomes, one row per trial, under identifier names; binary outcomes ``bool``,
-        counts ``int64``, and a date beside each day outcome (``collapse_date``, ``exit_date``).
-        See :func:`sim.montecarlo.tidy.outcomes_frame`."""
+        """The outcomes, one row per trial, under identifier names.
+
+        Binary outcomes ``bool``, counts ``int64``, and a date beside each day outcome
+        (``collapse_date``, ``exit_date``). See :func:`sim.montecarlo.tidy.outcomes_frame`.
+        """
         return tidy.outcomes_frame(self)
 
     def series_frame(self, names: Sequence[str] | None = None) -> pd.DataFrame:
-        """Daily series in long form (``trial``, ``date``, ``series``, ``value``); see
-        :func:`sim.montecarlo.tidy.series_frame`."""
+        """Daily series in long form (``trial``, ``date``, ``series``, ``value``).
+
+        See :func:`sim.montecarlo.tidy.series_frame`.
+        """
         return tidy.series_frame(self, names)
 
     def to_xarray(self) -> Any:
-        """The run as an ``xarray.Dataset`` (dimensions ``trial`` and ``date``; units and
-        meanings as attributes); see :func:`sim.montecarlo.tidy.to_xarray`. Needs the
-        ``xarray`` extra."""
+        """The run as an ``xarray.Dataset`` (dimensions ``trial`` and ``date``).
+
+        Units and meanings are attributes; see :func:`sim.montecarlo.tidy.to_xarray`. Needs
+        the ``xarray`` extra.
+        """
         return tidy.to_xarray(self)
 
     @property
     def warnings(self) -> list[str]:
-        """What a reader of these results must know before trusting the risk after the
-        exit: the run ends less than 24 months after some trials' exit, so later
-        collapses are cut off (those trials are censored, never counted as "no
-        collapse"). Empty when nothing needs saying."""
+        """What a reader of these results must know before trusting the risk after the exit.
+
+        The run ends less than 24 months after some trials' exit, so later collapses are cut
+        off (those trials are censored, never counted as "no collapse"). Empty when nothing
+        needs saying.
+        """
         if "months_observed_after_exit" not in self.trials or not self.n_trials:
             return []
         seen = self.trials["months_observed_after_exit"].to_numpy(dtype=float)
@@ -336,8 +347,11 @@ def _date_cell(results: Results, value: float) -> str:
 
 
 def format_number(value: float | None, unit: str = "") -> str:
-    """A number as tables print it: ``-`` when missing, a percentage for a probability,
-    whole numbers with thousands separators, three significant digits below 10."""
+    """A number as tables print it.
+
+    ``-`` when missing, a percentage for a probability, whole numbers with thousands
+    separators, three significant digits below 10.
+    """
     if value is None or not np.isfinite(value):
         return "-"
     if unit == "probability":
@@ -376,8 +390,10 @@ class Comparison:
 
     @property
     def trials(self) -> pd.DataFrame:
-        """Every run's trials table stacked, index (``scenario``, ``trial``); a trial index
-        names the same random numbers in every scenario (common random numbers)."""
+        """Every run's trials table stacked, index (``scenario``, ``trial``).
+
+        A trial index names the same random numbers in every scenario (common random numbers).
+        """
         return pd.concat({r.name: r.trials for r in self.results}, names=["scenario"])
 
     @property
@@ -394,10 +410,12 @@ class Comparison:
         return stacked
 
     def summary(self) -> pd.DataFrame:
-        """Every outcome of every run with its interval: index (``outcome``, ``scenario``),
-        the columns of :meth:`Results.summary` (``mean``, ``ci_low``, ``ci_high``, ``median``,
+        """Every outcome of every run with its interval, index (``outcome``, ``scenario``).
+
+        The columns of :meth:`Results.summary` (``mean``, ``ci_low``, ``ci_high``, ``median``,
         ``p5``, ``p95``, ``n``, ``kind``, ``unit``). Outcomes in the order of the first run,
-        scenarios in the order given. :meth:`means` puts the means side by side."""
+        scenarios in the order given. :meth:`means` puts the means side by side.
+        """
         frames = {r.name: r.summary() for r in self.results}
         rows = [
             (outcome, name)
@@ -413,8 +431,10 @@ class Comparison:
         return table
 
     def means(self) -> pd.DataFrame:
-        """Outcome means side by side: index ``outcome``, one column per scenario, then
-        ``kind`` and ``unit``. A ``binary`` outcome's mean is its probability."""
+        """Outcome means side by side: index ``outcome``, one column per scenario.
+
+        Then ``kind`` and ``unit``. A ``binary`` outcome's mean is its probability.
+        """
         means = {r.name: r.summary()["mean"] for r in self.results}
         frame = pd.DataFrame(means)
         frame = frame.reindex(_union_in_order(r.summary().index for r in self.results))
@@ -429,8 +449,9 @@ class Comparison:
         dates: Sequence[Any] | None = None,
         months_after_exit: Sequence[float] | None = None,
     ) -> pd.DataFrame:
-        """The probability of a collapse by chosen dates, or within chosen months of each
-        trial's exit, in every scenario, with 95% intervals.
+        """The probability of a collapse by chosen dates, or within chosen months of the exit.
+
+        In every scenario, with 95% intervals; months count from each trial's own exit.
 
         By ``dates`` (anything ``pd.Timestamp`` reads): the Kaplan-Meier estimate and band
         of :meth:`Results.collapse_curve` at the end of that day (``nan`` outside a run's
@@ -483,8 +504,10 @@ class Comparison:
         )
 
     def to_xarray(self) -> Any:
-        """Every run in one ``xarray.Dataset`` with a ``scenario`` dimension; see
-        :func:`sim.montecarlo.tidy.comparison_to_xarray`. Needs the ``xarray`` extra."""
+        """Every run in one ``xarray.Dataset`` with a ``scenario`` dimension.
+
+        See :func:`sim.montecarlo.tidy.comparison_to_xarray`. Needs the ``xarray`` extra.
+        """
         return tidy.comparison_to_xarray(self)
 
     def differences(self) -> pd.DataFrame:
@@ -628,8 +651,9 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
 
 
 def load_comparison(folder: str | os.PathLike[str]) -> Comparison:
-    """Read a comparison folder written by :meth:`Comparison.save` back into a
-    :class:`Comparison` (each run read and checked as :func:`load_results` does).
+    """Read a comparison folder written by :meth:`Comparison.save` back.
+
+    Into a :class:`Comparison`, each run read and checked as :func:`load_results` does.
 
     Raises:
         FileNotFoundError: ``folder``, its ``comparison.json`` or a run's folder is missing.

@@ -65,9 +65,9 @@ def leaving_elements(scenario: Any) -> list[str]:
     """Elements whose schedule ends at zero troops: the ones a residual force can come from."""
     found = []
     for key, element in scenario.forces.items():
-        if element.schedule and not hasattr(element.schedule[-1].troops, "dist"):
-            if float(element.schedule[-1].troops) == 0.0:
-                found.append(key)
+        last = element.schedule[-1].troops if element.schedule else None
+        if last is not None and not hasattr(last, "dist") and float(last) == 0.0:
+            found.append(key)
     return found
 
 

@@ -52,8 +52,7 @@ def report_html(what: Results | Comparison) -> str:
     runs = what.results if isinstance(what, Comparison) else [what]
     title = " vs ".join(r.name for r in runs)
     parts = [f"<h1>{_e(title)}</h1>", _question(runs)]
-    for r in runs:
-        parts.append(_warnings(r))
+    parts.extend(_warnings(r) for r in runs)
     if isinstance(what, Comparison):
         parts.append(_collapse_table(what))
         parts.append(_figures(what))

@@ -128,10 +128,9 @@ def _locate(error: Mapping[str, Any], data: Any) -> _Error:
     value = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(value, Mapping) and part in value:
-            path.append(part)
-            value = value[part]
-        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+        in_mapping = isinstance(value, Mapping) and part in value
+        in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if in_mapping or in_list:
             path.append(part)
             value = value[part]
         elif last and kind == "missing":

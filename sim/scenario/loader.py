@@ -61,7 +61,7 @@ are indexed by date, so every day of a run must fall between them."""
 def calendar_problem(scenario: Scenario) -> str | None:
     """Why the scenario's days cannot all be dated (the message of a problem at ``start``), or ``None``."""
     start, days = scenario.start, scenario.days
-    if FIRST_DAY <= start and (LAST_DAY - start).days >= days:
+    if start >= FIRST_DAY and (LAST_DAY - start).days >= days:
         return None
     return (
         f"expected the run's {days:,} days to fall between {FIRST_DAY} and {LAST_DAY} "

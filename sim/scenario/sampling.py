@@ -132,10 +132,7 @@ def _holds_distribution(node: Any) -> bool:
         values = node
     else:
         return False
-    for value in values:
-        if not isinstance(value, _PLAIN) and _holds_distribution(value):
-            return True
-    return False
+    return any(not isinstance(value, _PLAIN) and _holds_distribution(value) for value in values)
 
 
 def parameter_stream(seed: int, path: str) -> np.random.Generator:

@@ -206,6 +206,7 @@ class When(Model):
 
     @property
     def conditions(self) -> list[Condition]:
+        """The conditions, whichever of ``all`` or ``any`` holds them."""
         return self.all if self.all is not None else self.any  # type: ignore[return-value]
 
 
@@ -950,8 +951,11 @@ Rule = Annotated[Accelerate | Pause | Redeploy, Field(discriminator="action")]
 
 
 class Correlation(Model):
-    """Two uncertain parameters drawn together: their draws are tied by a Gaussian copula
-    with correlation ``rho`` (each keeps its own distribution)."""
+    """Two uncertain parameters drawn together.
+
+    Their draws are tied by a Gaussian copula with correlation ``rho`` (each keeps its own
+    distribution).
+    """
 
     between: tuple[str, str] = needed(
         "-", "Dotted paths of two parameters written as distributions in this scenario."
@@ -1001,8 +1005,10 @@ class Posterior(Model):
 
     @property
     def data(self) -> PosteriorFile | None:
-        """The file as read and checked when the scenario was validated
-        (a :class:`sim.scenario.posterior.PosteriorFile`), or ``None`` before."""
+        """The file as read and checked when the scenario was validated, or ``None`` before.
+
+        A :class:`sim.scenario.posterior.PosteriorFile`.
+        """
         return self._read
 
     @property
@@ -1218,9 +1224,11 @@ def _check_posterior(scenario: Scenario) -> list[tuple[tuple[str | int, ...], st
 
 
 def _check_correlations(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Problems of the ``correlations``: unknown or fixed parameters, parameters drawn from
-    the posterior, repeated pairs, and a set of correlations no joint distribution can have
-    (not positive definite)."""
+    """Problems of the ``correlations``.
+
+    Unknown or fixed parameters, parameters drawn from the posterior, repeated pairs, and
+    a set of correlations no joint distribution can have (not positive definite).
+    """
     if not scenario.correlations:
         return []
     from sim.scenario.sampling import correlation_matrix, uncertain_parameters, value_at
