@@ -217,9 +217,8 @@ class _Prober:
         self.scenario = scenario
         self.lever = lever
         self.goals = goals
-        self.level = (
-            2 * confidence - 1
-        )  # a two-sided interval at this level has one-sided bounds at ``confidence``
+        # a two-sided interval at this level has one-sided bounds at ``confidence``
+        self.level = 2 * confidence - 1
         self.trials = trials
         self.max_trials = max_trials
         self.seed = seed
