@@ -45,6 +45,13 @@ from sim.engine.series import Recorder
 from sim.engine.tension import Tension
 from sim.engine.world import World
 
+MAX_RESCALE = 1e6
+"""The largest factor by which the militia's excitation follows a rise of the background
+rate. A rise is rescaled in full in every scenario a person writes (a day's rise is at most
+a few hundredfold); the cap only stops a background of next to nothing (1e-310, which a
+property test can write) from multiplying the excitation to infinity, which would stall
+the trial at one instant."""
+
 
 @dataclass(frozen=True, slots=True)
 class Mechanisms:
@@ -221,7 +228,10 @@ class DayStep:
                 expected = attack_rate * tension_now * self.presence
                 if mu != background:
                     if background > 0.0:  # the groups' follow-on attacks scale with it
-                        militia.rescale *= mu / background
+                        # (a background that was next to nothing, such as 1e-310, must
+                        # not blow the excitation up to infinity and stall the trial)
+                        scale = min(mu / background, MAX_RESCALE)
+                        militia.rescale = min(militia.rescale * scale, MAX_RESCALE)
                     if mu > background:
                         militia.background_rose()
                     background = world.militia_background = mu

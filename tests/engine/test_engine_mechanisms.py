@@ -811,3 +811,20 @@ def test_exit_day_counts_coalition_troops_in_iraq_only():
     assert result.series_of("troops_iraq")[-1] == 300.0
     assert result.series_of("troops")[-1] == 1200.0
     assert math.isnan(simulate_trial(quiet(), 0).outcomes["exit_day"])
+
+
+@pytest.mark.parametrize("level", [1e-310, 5e-324])
+def test_a_background_next_to_nothing_neither_stalls_nor_poisons_the_militia(level):
+    # Tension of next to nothing for a day, then back: the rise's factor overflowed to
+    # infinity, and the excitation with it (a trial stalled at one instant, or ran on
+    # with nan and no attacks). Capped (day.MAX_RESCALE), such a day is a day of almost
+    # no attacks, as with a tension of 1e-300, whose factor does not overflow.
+    def attacks(tension_level: float) -> float:
+        scenario = quiet(
+            militia={"attack_rate_per_day": 5.0, "branching_ratio": 0.5},
+            tension={"schedule": [{"at": 2, "level": tension_level}, {"at": 3, "level": 1.0}]},
+        )
+        return simulate_trial(scenario, 3).outcomes["militia_attacks"]
+
+    assert attacks(level) == attacks(1e-300)
+    assert attacks(1e-300) > 100
