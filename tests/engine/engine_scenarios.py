@@ -100,3 +100,26 @@ def constant_imbalance(
             **collapse,
         },
     )
+
+
+def steady_isis(days: int, **isis) -> dict:
+    """Settings that hold ISIS strength and ISF capability constant (readiness 0.5, full
+    support, no growth or attrition), so that ISIS's attack rate is constant."""
+    return {
+        "horizon_days": days,
+        "forces": {
+            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
+        },
+        "isf": {
+            "readiness": 0.5,
+            "self_sustained": 0.5,
+            "reference_enablers": 1000.0,
+            "readiness_loss_per_isis_attack": 0.0,
+        },
+        "isis": {
+            "growth_per_day": 0.0,
+            "isf_attrition_per_day": 0.0,
+            "strike_attrition_per_day": 0.0,
+            **isis,
+        },
+    }

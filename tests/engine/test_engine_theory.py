@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from engine_scenarios import constant_imbalance, poisson_militia, quiet
+from engine_scenarios import constant_imbalance, poisson_militia, quiet, steady_isis
 from scipy import integrate, stats
 
 from sim.engine import simulate_trial
@@ -485,29 +485,6 @@ def test_strike_attrition_grows_with_enablers_up_to_its_cap():
         assert model.day(1000.0, 0.0, 0.0)[1] == pytest.approx(
             1000.0 * math.exp(-0.001 * effective), rel=1e-12
         )
-
-
-def steady_isis(days: int, **isis) -> dict:
-    """Settings that hold ISIS strength and ISF capability constant (readiness 0.5, full
-    support, no growth or attrition), so that ISIS's attack rate is constant."""
-    return {
-        "horizon_days": days,
-        "forces": {
-            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
-        },
-        "isf": {
-            "readiness": 0.5,
-            "self_sustained": 0.5,
-            "reference_enablers": 1000.0,
-            "readiness_loss_per_isis_attack": 0.0,
-        },
-        "isis": {
-            "growth_per_day": 0.0,
-            "isf_attrition_per_day": 0.0,
-            "strike_attrition_per_day": 0.0,
-            **isis,
-        },
-    }
 
 
 @pytest.mark.parametrize(("elasticity", "seed"), [(0.0, 9), (0.5, 10)])

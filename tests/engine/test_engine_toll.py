@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from engine_scenarios import quiet
+from engine_scenarios import quiet, steady_isis
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,26 +80,14 @@ def held_ground(territory: float, days: int = 1500, hazard: float = 1.0, **isis)
     takes ``territory`` in a collapse within days and keeps it (nothing is retaken); no
     collapse at all with ``hazard`` 0."""
     return {
-        "horizon_days": days,
-        "forces": {
-            "f": {"base": "a", "troops": 1000, "roles": {"trainers": 0.0, "enablers": 1.0, "protection": 0.0}}
-        },
-        "isf": {
-            "readiness": 0.5,
-            "self_sustained": 0.5,
-            "reference_enablers": 1000.0,
-            "readiness_loss_per_isis_attack": 0.0,
-        },
-        "isis": {
-            "strength": 2000.0,
-            "growth_per_day": 0.0,
-            "isf_attrition_per_day": 0.0,
-            "strike_attrition_per_day": 0.0,
-            "attacks_per_fighter_at_parity_per_day": 0.002,
-            "tempo_elasticity": 0.0,
-            "deaths_dispersion": 0.4,
+        **steady_isis(
+            days,
+            strength=2000.0,
+            attacks_per_fighter_at_parity_per_day=0.002,
+            tempo_elasticity=0.0,
+            deaths_dispersion=0.4,
             **isis,
-        },
+        ),
         "collapse": {
             "hazard_at_parity_per_day": hazard,
             "steepness": 0.001,

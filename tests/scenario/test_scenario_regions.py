@@ -17,7 +17,7 @@ from sim.scenario.provenance import value_sources
 from sim.scenario.regions import level_on, split
 from sim.scenario.schema import RegionWaypoint
 
-FORCES = """\
+HEADER = """\
 name: regions
 start: 2025-01-01
 end: 2029-01-01
@@ -27,25 +27,24 @@ bases:
   erbil: {region: kurdistan}
   harir: {region: kurdistan}
 forces:
+"""
+
+FORCES = (
+    HEADER
+    + """\
   us_al_asad: {base: al_asad, troops: 1000}
   us_baghdad: {base: baghdad, troops: 600}
   us_erbil: {base: erbil, troops: 2500}
   uk_harir: {base: harir, troops: 500, contingent: UK}
   peshmerga_aid: {base: erbil, troops: 300, bilateral: true}
 """
+)
 
 # The issue's example written element by element, as an analyst had to before: the shares of
 # Kurdistan's 1,500 follow the troops there (2,500 and 500) when the move starts.
-BY_ELEMENT = """\
-name: regions
-start: 2025-01-01
-end: 2029-01-01
-bases:
-  al_asad: {}
-  baghdad: {}
-  erbil: {region: kurdistan}
-  harir: {region: kurdistan}
-forces:
+BY_ELEMENT = (
+    HEADER
+    + """\
   us_al_asad:
     base: al_asad
     troops: 1000
@@ -69,6 +68,7 @@ forces:
       - {by: 2026-12-31, troops: 0, ramp_days: 60}
   peshmerga_aid: {base: erbil, troops: 300, bilateral: true}
 """
+)
 
 
 def documented_example() -> str:
