@@ -34,6 +34,7 @@ def test_a_residual_force_sets_the_last_level_of_one_element_only(plan):
     assert kept.forces["us_al_asad"].schedule == plan.forces["us_al_asad"].schedule
 
 
+@pytest.mark.slow
 def test_the_explorer_reruns_when_driven_from_code(plan):
     pytest.importorskip("ipywidgets")
     from sim.report.explorer import Explorer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from sim.calibrate.checks import CHECKS, FACTS, ROOT, V1_IN_SAMPLE, held_out
@@ -65,6 +66,7 @@ def test_no_default_is_set_on_a_validation_fact():
     assert not offending, f"defaults set on facts kept for validation: {offending}"
 
 
+@pytest.mark.slow
 def test_the_list_of_in_sample_v1_defaults_is_current():
     uses = {row["id"]: row["use"] for row in _facts()}
     cited = _cited_sources()

@@ -413,6 +413,7 @@ def test_the_event_log_is_packed_in_the_layout_of_event_dtype():
         max_size=30,
     ),
 )
+@pytest.mark.slow
 def test_the_bases_worked_out_at_the_end_are_those_the_run_picks(days, draws):
     # During the run an attack's base is found by bisecting the manned bases' running
     # totals (targeting.pick); at the end, for all attacks at once, by counting

@@ -53,6 +53,7 @@ def go(checkpoint, simulate=simulate_trial, jobs=1, **options) -> Results:
     return run_with(small_scenario(), TRIALS, 5, how, checkpoint=checkpoint)
 
 
+@pytest.mark.slow
 def test_a_run_interrupted_then_resumed_equals_an_uninterrupted_run_and_runs_only_what_was_left(
     tmp_path, straight
 ):

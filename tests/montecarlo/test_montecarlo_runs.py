@@ -47,6 +47,7 @@ def test_jobs_1_and_jobs_2_give_identical_trials_series_and_events(serial, paral
     assert_same_trials(serial, parallel)
 
 
+@pytest.mark.slow
 def test_the_same_seed_twice_gives_the_same_run(scenario, serial):
     assert_same_trials(serial, run(scenario, trials=TRIALS, jobs=1, progress=False))
 
