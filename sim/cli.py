@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from sim.montecarlo import Comparison, Results
 
-from sim.commands.common import UsageError, add_backend_options, check_backend
+from sim.commands.common import UsageError, add_backend_options, add_set_option, check_backend
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 COMMANDS = (
@@ -279,13 +279,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     backtest.add_argument("--trials", type=trials, help="trials per replay (default: each replay's)")
     backtest.add_argument("--jobs", type=positive_int, help="worker processes (default: all cores)")
-    backtest.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override one value in every replay, e.g. --set retaliation.enabled=false (repeatable)",
+    add_set_option(
+        backtest, "override one value in every replay, e.g. --set retaliation.enabled=false (repeatable)"
     )
     backtest.add_argument(
         "--level", type=float, default=0.05, help="level at which the model is rejected (default: 0.05)"
@@ -360,9 +355,7 @@ def _parser() -> argparse.ArgumentParser:
         "--set applied, defaults filled), each with its source: file and line, --set, or default.",
     )
     show.add_argument("file", metavar="SCENARIO.yaml")
-    show.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help="as for run"
-    )
+    add_set_option(show, "as for run")
     show.set_defaults(handler=_show)
 
     new = commands.add_parser(

@@ -41,13 +41,13 @@ def add_backend_options(parser: argparse.ArgumentParser, per: str = "") -> None:
         metavar="N",
         help=f"failed trials tolerated{each} (recorded and left out) before the run stops (default: 10)",
     )
+    add_set_option(parser, "override one value, e.g. --set militia.branching_ratio=0.5 (repeatable)")
+
+
+def add_set_option(parser: argparse.ArgumentParser, text: str) -> None:
+    """``--set PATH=VALUE`` (repeatable), collected in ``args.overrides``."""
     parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override one value, e.g. --set militia.branching_ratio=0.5 (repeatable)",
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE", help=text
     )
 
 
