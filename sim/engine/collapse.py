@@ -20,7 +20,10 @@ ISIS is retaken while the forces fighting it outmatch it (x < 1), at
 ``retake_per_day * (1 - x)`` of Iraq a day: linearly, as in 2015-17, when the front
 moved city by city rather than in proportion to what was left.
 
-:class:`Collapse` is the one copy of these formulas: the day step calls it.
+:class:`Collapse` holds the parameters and the rarer steps (the strike, mobilisation,
+territory retaken). The daily hazard is written out in the day step's loop
+(:mod:`sim.engine.day`), which runs it every day of every trial; tests/engine/oracles.py
+keeps it as a reference function, and a test holds the loop to it, day by day.
 """
 
 from __future__ import annotations
@@ -72,13 +75,6 @@ class Collapse:
     def possible(self) -> bool:
         """Whether this trial can collapse at all (a positive hazard at parity)."""
         return self.hazard_at_parity > 0.0
-
-    def hazard(self, strength: float, fighting: float) -> float:
-        """The daily hazard at this strength (> 0) against forces ``fighting`` (infinite at none)."""
-        try:
-            return self.hazard_at_parity * (strength / (self.contained * fighting)) ** self.steepness
-        except (ZeroDivisionError, OverflowError):
-            return math.inf
 
     def strike(self, territory: float, readiness: float, strength: float) -> tuple[float, float, float]:
         """Territory, readiness and ISIS strength just after the collapse."""

@@ -36,7 +36,7 @@ from sim.engine import targeting
 from sim.engine.collapse import Collapse
 from sim.engine.conditions import Conditions
 from sim.engine.drawdown import Element, ScheduleClock, Triggers
-from sim.engine.isis import PoissonClock, Strength
+from sim.engine.isis import MAX_IMBALANCE, PoissonClock, Strength
 from sim.engine.militia import Militia
 from sim.engine.readiness import Readiness
 from sim.engine.retaliation import Retaliation
@@ -112,7 +112,19 @@ class DayStep:
         )
         militia, attacks, breakouts = parts.militia, parts.isis_attacks, parts.breakouts
         readiness, strength, collapse = parts.readiness, parts.strength, parts.collapse
-        readiness_day, isis_day, capability = readiness.day, strength.day, readiness.capability
+        capability = readiness.capability
+        loss_per_attack, lag_keep = readiness.loss_per_isis_attack, readiness.lag_keep
+        dependence_floor, adaptation_days = readiness.floor, readiness.adaptation_days
+        # ISIS's daily step and the collapse hazard are written out in the loop below (about
+        # 1,400 machine instructions a day less than calling them); their constants:
+        per_fighter, elasticity, isf_attrition = (
+            strength.per_fighter,
+            strength.elasticity,
+            strength.isf_attrition,
+        )
+        contained, capacity_K = strength.contained, strength.capacity
+        at_parity, steepness = collapse.hazard_at_parity, collapse.steepness
+        exp = math.exp
         mobilise, retake = collapse.mobilise, collapse.territory
         append_day = parts.recorder.daily.extend
         pressure_decay, militia_rate = parts.pressure_decay, parts.militia_rate
@@ -131,7 +143,7 @@ class DayStep:
         tension_now = world.tension
         clock_step = 0.0 if clock.paused else clock.rate
         # The collapse hazard summed so far, against the trial's threshold (see collapse.py).
-        collapse_possible, hazard, threshold = collapse.possible, collapse.hazard, collapse.threshold
+        collapse_possible, threshold = collapse.possible, collapse.threshold
         hazard_sum = 0.0
         collapsed = False
         attacks_seen = 0  # militia attacks counted by the conditions so far
@@ -143,16 +155,60 @@ class DayStep:
             if day:
                 yield timeout(1.0)
                 # 1. Advance the slow state over the day that just ended.
-                # ISIS's attacks over the day and its strength at the end, from the
-                # day's start: the forces fighting it are P = C + M.
-                rate, S = isis_day(S, C + M, T)  # (readiness does not read S)
+                # ISIS's attack rate over the day and its strength at the end, from the
+                # day's start against the forces P = C + M (isis.py, module docstring).
+                P = C + M
+                if S > 0.0:
+                    # Tempo: attacks per fighter rise with the imbalance x = S / (contained P).
+                    rate = per_fighter * S
+                    if elasticity:
+                        capacity = contained * P
+                        x = S / capacity if capacity > 0.0 else MAX_IMBALANCE
+                        rate *= (x if x < MAX_IMBALANCE else MAX_IMBALANCE) ** elasticity
+                    # Strength: the exact day of dS/dt = a S - b S^2, a = g - m_air E - m_isf P,
+                    # b = g / K; territory held adds to recruitment g.
+                    if T > 0.0:
+                        g = strength.growth + strength.territory_recruits * T
+                        a, b = g - strength.strikes - isf_attrition * P, g / capacity_K
+                    else:
+                        a, b = strength.net - isf_attrition * P, strength.crowding
+                    if -1e-12 < a < 1e-12:
+                        S = S / (1.0 + b * S)
+                    else:
+                        growth = exp(a)
+                        S = a * S * growth / (a + b * S * (growth - 1.0))
+                else:
+                    rate = 0.0
+                # Readiness (readiness.py): the exact day towards R*, less a shock per
+                # ISIS attack of the day (drawn now: see PoissonClock), floored at 0.
+                target = readiness.target
+                R = target + (R - target) * readiness.remaining
                 end = isis_clock + rate
                 if end >= isis_next and rate > 0.0:
-                    R, C = readiness_day(R, attacks.day(day, isis_clock, rate))
+                    R -= loss_per_attack * attacks.day(day, isis_clock, rate)
+                    if R < 0.0:
+                        R = 0.0
                     isis_next = attacks.next_at
-                else:
-                    R, C = readiness_day(R, 0)
                 isis_clock = end
+                if readiness.trend_per_day:  # R_s, and with it R*, move by a step a day
+                    sustained = readiness.sustained = readiness.sustained + readiness.trend_per_day
+                    readiness.target += readiness.drift
+                    # The trend stops at the bounds. (Two comparisons, not a chain: CPython 3.11
+                    # specialises a float comparison only when a jump follows it.)
+                    if sustained < 0.0 or sustained > 1.0:
+                        readiness.stop_trend()
+                # Capability: readiness less the support the ISF depend on and feel missing,
+                # felt with a lag; the dependence shrinks only while support is missed.
+                felt, missing = readiness.felt, readiness.missing
+                if felt == missing and not felt:
+                    C = R  # nothing missed
+                else:
+                    if felt > 0.0:
+                        readiness.dependence = dependence_floor + (
+                            readiness.dependence - dependence_floor
+                        ) * exp(-felt / adaptation_days)
+                    felt = readiness.felt = missing + (felt - missing) * lag_keep
+                    C = R * (1.0 - readiness.dependence * felt)
                 end = break_clock + break_rate
                 if end >= break_next and break_rate > 0.0:
                     count = breakouts.day(day, break_clock, break_rate)
@@ -166,7 +222,12 @@ class DayStep:
                 if T > 0.0:  # ISIS holds ground only after a collapse
                     T = retake(T, S, P)
                 if collapse_possible and S > 0.0:
-                    hazard_sum += hazard(S, P)
+                    # The day's hazard h = h_parity * x ** steepness (collapse.py): infinite
+                    # with nothing fighting ISIS, or past a float's range.
+                    try:
+                        hazard_sum += at_parity * (S / (contained * P)) ** steepness
+                    except (ZeroDivisionError, OverflowError):
+                        hazard_sum = math.inf
                     if hazard_sum >= threshold:
                         collapse_possible, collapsed = False, True
                         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T

@@ -13,7 +13,9 @@ Recruitment has fortunes: ``g(t) = growth * (1 + sanctuary_growth * sanctuary(t)
 territory_growth * T)``, higher with a sanctuary across the border in Syria (a scenario
 input) and with territory held (a state of the model). With P, E and g held at their
 values at the start of a day, this Bernoulli equation has the exact one-day solution
-of :meth:`Strength.day`, the one copy the day step calls.
+``S1 = a S0 e^a / (a + b S0 (e^a - 1))`` (``S0 / (1 + b S0)`` when ``a = 0``), written out in the day step's loop (:mod:`sim.engine.day`, which runs it every day of
+every trial); tests/engine/oracles.py keeps it as a reference function, and a test holds
+the loop to it, day by day.
 
 ISIS attacks arrive as a Poisson process whose rate is held at the day's starting
 state over the day: ``S * tempo * x ** tempo_elasticity`` attacks a day, with
@@ -42,8 +44,6 @@ which is the terror toll without territory, exactly as before the territorial wa
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sim.engine.result import EVENT_DTYPE, KIND
@@ -60,7 +60,8 @@ class Strength:
     """ISIS in one trial: the ``isis`` section, the sanctuary and the coalition's strikes.
 
     Also the ISF's ``contained_fighters``, for the tempo; the sanctuary and strikes are set
-    when they change. :meth:`day` is the one copy of the strength and tempo formulas.
+    when they change. The day step reads them for the daily strength and tempo (see the
+    module docstring).
     """
 
     __slots__ = (
@@ -78,6 +79,7 @@ class Strength:
         "strikes",
         "net",
         "crowding",
+        "territory_recruits",
     )
 
     def __init__(self, isis, contained_fighters: float) -> None:
@@ -91,6 +93,7 @@ class Strength:
         self.per_fighter = float(isis.attacks_per_fighter_at_parity_per_day)
         self.elasticity = float(isis.tempo_elasticity)
         self.contained = contained_fighters
+        self.territory_recruits = self.base_growth * self.territory_growth  # g's rise per unit of T
         self.growth = self.base_growth  # g with today's sanctuary, before territory
         self.strikes = 0.0  # m_air * E
         self.net = self.crowding = 0.0  # g - m_air * E and b = g / K, set with g and E
@@ -108,31 +111,6 @@ class Strength:
 
     def _rates(self) -> None:
         self.net, self.crowding = self.growth - self.strikes, self.growth / self.capacity
-
-    def day(self, strength: float, fighting: float, territory: float) -> tuple[float, float]:
-        """ISIS attacks expected over a day, and the strength at its end.
-
-        The day starts at this strength against forces ``fighting`` (P), with ISIS holding
-        ``territory``; exact for the day's constant rates.
-        """
-        if strength <= 0.0:
-            return 0.0, strength
-        # Tempo: attacks per fighter rise with the imbalance x = S / (contained * P).
-        rate = self.per_fighter * strength
-        if self.elasticity:
-            capacity = self.contained * fighting
-            x = strength / capacity if capacity > 0.0 else MAX_IMBALANCE
-            rate *= (x if x < MAX_IMBALANCE else MAX_IMBALANCE) ** self.elasticity
-        # Strength: dS/dt = a S - b S^2 over the day, a = g - m_air E - m_isf P, b = g / K.
-        if territory > 0.0:  # territory adds to recruitment
-            g = self.growth + self.base_growth * self.territory_growth * territory
-            a, b = g - self.strikes - self.isf_attrition * fighting, g / self.capacity
-        else:
-            a, b = self.net - self.isf_attrition * fighting, self.crowding
-        if -1e-12 < a < 1e-12:
-            return rate, strength / (1.0 + b * strength)
-        growth = math.exp(a)
-        return rate, a * strength * growth / (a + b * strength * (growth - 1.0))
 
 
 class PoissonClock:

@@ -26,7 +26,11 @@ dependence D shrinks towards its floor only while support is missing
 by doing without, and not while the coalition does it for them. Both have exact
 one-day solutions with f held at its value at the start of the day.
 
-:class:`Readiness` is the one copy of these formulas: the day step calls it.
+:class:`Readiness` holds the parameters and the slow state behind capability, and sets
+the day's constants when support changes (:meth:`Readiness.set_support`). The one-day
+step is written out in the day step's loop (:mod:`sim.engine.day`), which runs it every
+day of every trial; tests/engine/oracles.py keeps it as a reference function, and a test
+holds the loop to it, day by day.
 """
 
 from __future__ import annotations
@@ -119,35 +123,11 @@ class Readiness:
             self.remaining = math.exp(-total)
             self.drift = self.relaxation * self.trend_per_day / total
 
-    def day(self, readiness: float, isis_attacks: int) -> tuple[float, float]:
-        """Advance readiness and the slow state behind capability by one day.
-
-        Readiness takes ``isis_attacks`` shocks; returns the new readiness and capability.
-        """
-        target = self.target
-        readiness = target + (readiness - target) * self.remaining
-        if isis_attacks:
-            readiness -= self.loss_per_isis_attack * isis_attacks
-            if readiness < 0.0:
-                readiness = 0.0
-        if self.trend_per_day:  # R_s and with it R* move by a constant step a day
-            sustained = self.sustained = self.sustained + self.trend_per_day
-            self.target += self.drift
-            # The trend stops at the bounds. (Two comparisons, not a chain: CPython 3.11
-            # specialises a float comparison only when a jump follows it.)
-            if sustained < 0.0 or sustained > 1.0:
-                self.sustained = 0.0 if sustained < 0.0 else 1.0
-                self.trend_per_day = 0.0
-                self._relax()
-        felt = self.felt
-        if felt == self.missing and not felt:
-            return readiness, readiness  # nothing missed: capability is readiness
-        if felt > 0.0:  # adapting: only while some support is felt missing
-            self.dependence = self.floor + (self.dependence - self.floor) * math.exp(
-                -felt / self.adaptation_days
-            )
-        felt = self.felt = self.missing + (felt - self.missing) * self.lag_keep
-        return readiness, self.capability(readiness)
+    def stop_trend(self) -> None:
+        """Hold R_s at the bound it has just crossed: its trend stops there."""
+        self.sustained = 0.0 if self.sustained < 0.0 else 1.0
+        self.trend_per_day = 0.0
+        self._relax()
 
     def capability(self, readiness: float) -> float:
         """Readiness discounted by the share of the support the ISF depend on and miss."""

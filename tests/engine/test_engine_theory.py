@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from engine_scenarios import constant_imbalance, poisson_militia, quiet, steady_isis
+from oracles import hazard, strength_day
 from scipy import integrate, stats
 
 from sim.engine import simulate_trial
@@ -461,9 +462,9 @@ def test_a_day_of_strength_is_exact_for_growth_decline_and_the_critical_case():
         )
         strength = 900.0
         for _ in range(50):
-            strength = model.day(strength, 1.0, 0.0)[1]
+            strength = strength_day(model, strength, 1.0, 0.0)[1]
         assert strength == pytest.approx(fine.y[0][-1], rel=1e-8)
-        assert model.day(0.0, 1.0, 0.0) == (0.0, 0.0)
+        assert strength_day(model, 0.0, 1.0, 0.0) == (0.0, 0.0)
 
 
 def test_sanctuary_and_territory_multiply_recruitment_as_stated():
@@ -472,9 +473,9 @@ def test_sanctuary_and_territory_multiply_recruitment_as_stated():
     )
     model = Strength(parameters, 1000.0)
     # g = 0.001 * (1 + 2 * 0.5 + 3 * 0.2) = 0.0026 a day; the logistic term is negligible.
-    assert model.day(1000.0, 0.0, 0.2)[1] == pytest.approx(1000.0 * math.exp(0.0026), rel=1e-6)
+    assert strength_day(model, 1000.0, 0.0, 0.2)[1] == pytest.approx(1000.0 * math.exp(0.0026), rel=1e-6)
     model.set_sanctuary(0.0)
-    assert model.day(1000.0, 0.0, 0.0)[1] == pytest.approx(1000.0 * math.exp(0.001), rel=1e-6)
+    assert strength_day(model, 1000.0, 0.0, 0.0)[1] == pytest.approx(1000.0 * math.exp(0.001), rel=1e-6)
 
 
 def test_strike_attrition_grows_with_enablers_up_to_its_cap():
@@ -482,7 +483,7 @@ def test_strike_attrition_grows_with_enablers_up_to_its_cap():
     model = Strength(parameters, 1000.0)
     for share, effective in ((0.5, 0.5), (2.0, 2.0), (4.0, 2.5)):
         model.set_support(share)
-        assert model.day(1000.0, 0.0, 0.0)[1] == pytest.approx(
+        assert strength_day(model, 1000.0, 0.0, 0.0)[1] == pytest.approx(
             1000.0 * math.exp(-0.001 * effective), rel=1e-12
         )
 
@@ -597,11 +598,11 @@ def test_collapse_hazard_is_the_parity_hazard_times_the_imbalance_to_the_steepne
         retake_per_day=0.01,
     )
     model = Collapse(parameters, 1.0)
-    assert model.hazard(500.0, 0.5) == pytest.approx(0.003, rel=1e-14)  # parity: x = 1
+    assert hazard(model, 500.0, 0.5) == pytest.approx(0.003, rel=1e-14)  # parity: x = 1
     for x in (0.5, 2.0, 7.0):
-        assert model.hazard(500.0 * x, 0.5) == pytest.approx(0.003 * x**3, rel=1e-14)
-    assert model.hazard(500.0, 0.0) == math.inf  # no capability: certain collapse
-    assert model.hazard(1e300, 1e-300) == math.inf  # overflow is a certain collapse too
+        assert hazard(model, 500.0 * x, 0.5) == pytest.approx(0.003 * x**3, rel=1e-14)
+    assert hazard(model, 500.0, 0.0) == math.inf  # no capability: certain collapse
+    assert hazard(model, 1e300, 1e-300) == math.inf  # overflow is a certain collapse too
 
 
 @pytest.mark.slow
