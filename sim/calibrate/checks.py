@@ -181,6 +181,26 @@ def between(series: str, first: str, last: str) -> Callable[[object], np.ndarray
     return measure
 
 
+def median_month(series: str, first: str, last: str) -> Callable[[object], np.ndarray]:
+    """A trial's median calendar month of a cumulative series' increase.
+
+    Over the whole months from the month of ``first`` to that of ``last``: the model's
+    side of a record given as a typical month (the median of the months counted).
+    """
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    months = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        months.append(between(series, month.isoformat(), (following - dt.timedelta(days=1)).isoformat()))
+        month = following
+
+    def measure(results) -> np.ndarray:
+        return np.median(np.column_stack([each(results) for each in months]), axis=1)
+
+    return measure
+
+
 def quiet_days_after_deterrence(results) -> np.ndarray:
     """Days from a trial's first deterrence to its next militia attack.
 
