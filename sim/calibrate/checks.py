@@ -511,6 +511,16 @@ CHECKS: tuple[Check, ...] = (
         "12,282 (UNAMI, police included; Iraq Body Count 20,218); sets the front's civilian toll",
     ),
     Check(
+        "isf_deaths_per_month_2014",
+        "replay_2011",
+        ("isf_killed_unami_monthly_2014_2015",),
+        "Iraqi security forces killed in a month of Feb-Dec 2014 (each trial's median month)",
+        358.5,
+        median_month("isf_deaths", "2014-02-01", "2014-12-31"),
+        "the median of UNAMI's months found in 2014: Feb 139, Jul 551, Nov 296, Dec 421; "
+        "without Anbar, a floor; sets the ISF's toll per attack",
+    ),
+    Check(
         "isf_deaths_2015",
         "replay_2011",
         ("isf_killed_unami_2015_derived",),
