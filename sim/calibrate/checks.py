@@ -181,6 +181,26 @@ def between(series: str, first: str, last: str) -> Callable[[object], np.ndarray
     return measure
 
 
+def median_month(series: str, first: str, last: str) -> Callable[[object], np.ndarray]:
+    """A trial's median calendar month of a cumulative series' increase.
+
+    Over the whole months from the month of ``first`` to that of ``last``: the model's
+    side of a record given as a typical month (the median of the months counted).
+    """
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    months = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        months.append(between(series, month.isoformat(), (following - dt.timedelta(days=1)).isoformat()))
+        month = following
+
+    def measure(results) -> np.ndarray:
+        return np.median(np.column_stack([each(results) for each in months]), axis=1)
+
+    return measure
+
+
 def quiet_days_after_deterrence(results) -> np.ndarray:
     """Days from a trial's first deterrence to its next militia attack.
 
@@ -489,6 +509,16 @@ CHECKS: tuple[Check, ...] = (
         12282,
         between("civilian_deaths", "2014-01-01", "2014-12-31"),
         "12,282 (UNAMI, police included; Iraq Body Count 20,218); sets the front's civilian toll",
+    ),
+    Check(
+        "isf_deaths_per_month_2014",
+        "replay_2011",
+        ("isf_killed_unami_monthly_2014_2015",),
+        "Iraqi security forces killed in a month of Feb-Dec 2014 (each trial's median month)",
+        358.5,
+        median_month("isf_deaths", "2014-02-01", "2014-12-31"),
+        "the median of UNAMI's months found in 2014: Feb 139, Jul 551, Nov 296, Dec 421; "
+        "without Anbar, a floor; sets the ISF's toll per attack",
     ),
     Check(
         "isf_deaths_2015",

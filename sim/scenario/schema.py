@@ -847,7 +847,7 @@ class ISIS(Model):
         "Share of Iraq held at which half of ISIS's attacks are front-line fighting (share T / (T + this)).",
     )
     isf_killed_per_attack: CasualtyMean = doc(
-        0.8, "people per attack", "Mean ISF members killed per ISIS attack."
+        0.4, "people per attack", "Mean ISF members killed per ISIS attack."
     )
     deaths_dispersion: Positive = doc(
         0.3, "-", "Negative-binomial shape of the deaths per attack (small: a few attacks kill many)."

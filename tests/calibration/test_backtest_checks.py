@@ -42,3 +42,27 @@ def test_every_check_names_known_facts_and_a_run():
         assert check.scenario in RUNS, check.name
         assert set(check.facts) <= ids, (check.name, set(check.facts) - ids)
         assert (ROOT / "scenarios" / f"{check.scenario}.yaml").exists()
+
+
+def test_median_month_is_the_median_of_a_trials_calendar_months():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from sim.calibrate.checks import median_month
+
+    # Column d holds the cumulative count once day start + d - 1 has ended. Trial 0 adds
+    # 1 a day, so its months are their lengths (Jan 31, Feb 28, Mar 31: median 31);
+    # trial 1 adds 10 on 15 Feb only (months 0, 10, 0: median 0).
+    start = dt.date(2014, 1, 1)
+    days = 120
+    daily = np.zeros((2, days + 1))
+    daily[0, 1:] = 1.0
+    daily[1, (dt.date(2014, 2, 15) - start).days + 1] = 10.0
+    results = SimpleNamespace(
+        scenario=SimpleNamespace(start=start, days=days),
+        series=lambda name: np.cumsum(daily, axis=1),
+    )
+    measure = median_month("isf_deaths", "2014-01-01", "2014-03-31")
+    assert list(measure(results)) == [31.0, 0.0]
+    # Only the February: the whole month, whatever day of it the dates name.
+    assert list(median_month("isf_deaths", "2014-02-10", "2014-02-20")(results)) == [28.0, 10.0]
