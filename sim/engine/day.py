@@ -53,6 +53,20 @@ property test can write) from multiplying the excitation to infinity, which woul
 the trial at one instant."""
 
 
+def isf_state(readiness: Readiness) -> tuple[float, float, float, float, float]:
+    """What the day step keeps of the ISF between changes of support.
+
+    R_s, R*, the share of the gap to R* left after a day, R_s's trend a day and R*'s.
+    """
+    return (
+        readiness.sustained,
+        readiness.target,
+        readiness.remaining,
+        readiness.trend_per_day,
+        readiness.drift,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Mechanisms:
     """The mechanisms of one trial, as the day step drives them."""
@@ -135,6 +149,10 @@ class DayStep:
         guards_day = parts.guards_collapse_day
 
         self.set_troops(0)  # the state at the start, which day 0's conditions see
+        # The ISF's slow state (readiness.py), in local variables while no support changes.
+        sustained, target, remaining, trend, drift = isf_state(readiness)
+        felt, missing, dependence = readiness.felt, readiness.missing, readiness.dependence
+        isis_net, isis_crowding = strength.net, strength.crowding  # g - m_air E and g / K
         break_rate = self.breakout_rate  # breaks a day, with today's troops in Syria
         world.capability = capability(world.readiness)
         moving = True  # set_troops runs on day 0 after the day-0 waypoints
@@ -142,6 +160,7 @@ class DayStep:
         update_rate = True
         tension_now = world.tension
         clock_step = 0.0 if clock.paused else clock.rate
+        schedule_now = clock.now  # the schedule clock, put on ``clock`` when it is read
         # The collapse hazard summed so far, against the trial's threshold (see collapse.py).
         collapse_possible, threshold = collapse.possible, collapse.threshold
         hazard_sum = 0.0
@@ -171,7 +190,7 @@ class DayStep:
                         g = strength.growth + strength.territory_recruits * T
                         a, b = g - strength.strikes - isf_attrition * P, g / capacity_K
                     else:
-                        a, b = strength.net - isf_attrition * P, strength.crowding
+                        a, b = isis_net - isf_attrition * P, isis_crowding
                     if -1e-12 < a < 1e-12:
                         S = S / (1.0 + b * S)
                     else:
@@ -181,8 +200,7 @@ class DayStep:
                     rate = 0.0
                 # Readiness (readiness.py): the exact day towards R*, less a shock per
                 # ISIS attack of the day (drawn now: see PoissonClock), floored at 0.
-                target = readiness.target
-                R = target + (R - target) * readiness.remaining
+                R = target + (R - target) * remaining
                 end = isis_clock + rate
                 if end >= isis_next and rate > 0.0:
                     R -= loss_per_attack * attacks.day(day, isis_clock, rate)
@@ -190,25 +208,26 @@ class DayStep:
                         R = 0.0
                     isis_next = attacks.next_at
                 isis_clock = end
-                if readiness.trend_per_day:  # R_s, and with it R*, move by a step a day
-                    sustained = readiness.sustained = readiness.sustained + readiness.trend_per_day
-                    readiness.target += readiness.drift
+                if trend:  # R_s, and with it R*, move by a step a day
+                    sustained += trend
+                    target += drift
                     # The trend stops at the bounds. (Two comparisons, not a chain: CPython 3.11
                     # specialises a float comparison only when a jump follows it.)
                     if sustained < 0.0 or sustained > 1.0:
+                        readiness.sustained = sustained
                         readiness.stop_trend()
+                        sustained, target, remaining, trend, drift = isf_state(readiness)
                 # Capability: readiness less the support the ISF depend on and feel missing,
                 # felt with a lag; the dependence shrinks only while support is missed.
-                felt, missing = readiness.felt, readiness.missing
                 if felt == missing and not felt:
                     C = R  # nothing missed
                 else:
                     if felt > 0.0:
-                        readiness.dependence = dependence_floor + (
-                            readiness.dependence - dependence_floor
-                        ) * exp(-felt / adaptation_days)
-                    felt = readiness.felt = missing + (felt - missing) * lag_keep
-                    C = R * (1.0 - readiness.dependence * felt)
+                        dependence = dependence_floor + (dependence - dependence_floor) * exp(
+                            -felt / adaptation_days
+                        )
+                    felt = missing + (felt - missing) * lag_keep
+                    C = R * (1.0 - dependence * felt)
                 end = break_clock + break_rate
                 if end >= break_next and break_rate > 0.0:
                     count = breakouts.day(day, break_clock, break_rate)
@@ -230,24 +249,28 @@ class DayStep:
                         hazard_sum = math.inf
                     if hazard_sum >= threshold:
                         collapse_possible, collapsed = False, True
+                        readiness.felt, readiness.dependence = felt, dependence  # for capability
                         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                         self.collapse(day)
+                        world.next_decision = day  # rules waiting for a collapse look today
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
 
                 # 2. Decide. (The schedule clock advances; a paused clock adds 0.0.)
-                clock.now += clock_step
+                schedule_now += clock_step
             world.day = day
-            # Tension, sanctuary, guards, strikes and firm deadlines are looked at only
-            # from the first day one of them is due (one comparison of whole days a day,
-            # in an ``if``: CPython 3.11 specialises a comparison only when a jump follows).
-            due = False
+            # Everything decided at a day step (tension, sanctuary, guards, strikes,
+            # conditions, rules, waypoint triggers) is looked at only from the first day
+            # one of them may be due: world.next_decision (one comparison of whole days a
+            # day, in an ``if``: CPython 3.11 specialises a comparison only when a jump
+            # follows). Conditions and rules, while there are any, are due every day.
             if day >= world.next_decision:
-                due = True
+                clock.now = schedule_now
                 if tension.next_change <= day:
                     tension.on_day(day)
                     update_rate = True
                 if next_sanctuary <= day:
                     strength.set_sanctuary(sanctuary.pop(0)[1])
+                    isis_net, isis_crowding = strength.net, strength.crowding
                     next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
                 if guards_day <= day and not self.guards_fallen:
                     self.guards_fallen = True
@@ -256,27 +279,42 @@ class DayStep:
                 if retaliation.next_day <= day:
                     retaliation.on_day(day)  # a strike may start a tension episode
                     update_rate = True
-            if watch_conditions:  # conditions read the state from the world
-                world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
-                conditions.update(world.militia_attacks - attacks_seen)
-                attacks_seen = world.militia_attacks
-            if rules.active:
-                rules.on_day(day)  # may pause, resume or speed up the schedule clock
-                clock_step = 0.0 if clock.paused else clock.rate
-                if rules.moved:  # a redeployment started a ramp
-                    rules.moved = False
-                    moving = True
-            if triggers.next_check <= clock.now or (due and triggers.next_firm <= day):
-                while triggers.check():
-                    # Triggers fired and the next ones are armed: the next firm deadline may move.
-                    moving = due = True
-                    yield timeout(0.0)  # the drawdown processes start their ramps now
-            if due:
-                world.next_decision = self.next_decision(next_sanctuary)
+                if watch_conditions:  # conditions read the state from the world
+                    world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
+                    conditions.update(world.militia_attacks - attacks_seen)
+                    attacks_seen = world.militia_attacks
+                if rules.active:
+                    rules.on_day(day)  # may pause, resume or speed up the schedule clock
+                    clock_step = 0.0 if clock.paused else clock.rate
+                    if rules.moved:  # a redeployment started a ramp
+                        rules.moved = False
+                        moving = True
+                if triggers.next_check <= schedule_now or triggers.next_firm <= day:
+                    while triggers.check():
+                        # Triggers fired and the next ones are armed.
+                        moving = True
+                        yield timeout(0.0)  # the drawdown processes start their ramps now
+                world.next_decision = (
+                    day + 1  # conditions are counted and rules looked at every day
+                    if watch_conditions or rules.active
+                    else self.next_decision(day, next_sanctuary, schedule_now, clock_step)
+                )
 
             # 3. Set the new day's inputs and record.
             if moving:
+                clock.now = schedule_now  # ramps on the schedule clock read it
+                # The ISF's slow state, kept in local variables, back on the object: new
+                # support sets R* anew from R_s (Readiness.set_support).
+                readiness.sustained, readiness.target, readiness.felt, readiness.dependence = (
+                    sustained,
+                    target,
+                    felt,
+                    dependence,
+                )
                 moving = self.set_troops(day)
+                sustained, target, remaining, trend, drift = isf_state(readiness)
+                felt, missing = readiness.felt, readiness.missing
+                isis_net, isis_crowding = strength.net, strength.crowding  # g - m_air E and g / K
                 break_rate = self.breakout_rate
                 C = world.capability = capability(R)
                 if world.coalition_iraq <= 0.0 and math.isnan(self.exit_day):
@@ -301,12 +339,22 @@ class DayStep:
                 present = world.has_targets
             append_day((R, C, M, S, T, tension_now, expected, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
+        readiness.sustained, readiness.target, readiness.felt, readiness.dependence = (
+            sustained,
+            target,
+            felt,
+            dependence,
+        )
 
-    def next_decision(self, next_sanctuary: float) -> int:
-        """The first day step on which a decision is due (``days + 1``: none).
+    def next_decision(self, day: int, next_sanctuary: float, schedule_now: float, clock_step: float) -> int:
+        """The first day step after ``day`` on which a decision may be due (``days + 1``: none).
 
-        A tension change, a sanctuary change, the guards' collapse, a strike or a firm
-        deadline. A strike planned later moves it earlier (:meth:`Retaliation._plan`).
+        While no conditions are watched and no rules wait: the first of a tension change, a sanctuary change, the guards' collapse, a strike, a firm deadline
+        and the day the schedule clock (at ``schedule_now``, moving ``clock_step`` a day) may
+        reach the next waypoint trigger. That last is taken a day early, so that the clock's
+        rounding (at a rate other than 1) cannot make the day step miss it: on that day the
+        trigger is compared with the clock itself. A strike planned later moves the day
+        earlier (:meth:`Retaliation._plan`), and so does a collapse.
         """
         parts = self.parts
         first = min(
@@ -316,6 +364,9 @@ class DayStep:
             parts.retaliation.next_day,
             parts.triggers.next_firm,  # a calendar day, perhaps fractional
         )
+        next_check = parts.triggers.next_check  # schedule time
+        if next_check < math.inf and clock_step > 0.0:
+            first = min(first, day + max(1, math.floor((next_check - schedule_now) / clock_step) - 1))
         never = parts.world.days + 1
         return math.ceil(first) if first < never else never
 
