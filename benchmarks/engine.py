@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
+import platform
 import pstats
 import statistics
 import time
@@ -131,6 +132,7 @@ def ratio(inputs: list, rounds: int, label: str, days: int, batch: int = 10) -> 
             total_events += events
     quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
     print(f"scenario                  {label} ({days} days)")
+    print(f"python, simpy             {platform.python_version()}, {simpy.__version__}")
     print(f"trials                    {len(inputs)} per round, {rounds} rounds, one core")
     print(f"events per trial          {total_events / rounds / len(inputs):,.0f}")
     print(f"trials per second         {1.0 / statistics.median(trial_seconds):,.1f}")
