@@ -140,7 +140,9 @@ class DayStep:
         at_parity, steepness = collapse.hazard_at_parity, collapse.steepness
         exp = math.exp
         mobilise, retake = collapse.mobilise, collapse.territory
-        append_day = parts.recorder.daily.extend
+        recorder = parts.recorder
+        recorded, pack_at = recorder.daily, recorder.PACK_AT
+        append_day = recorded.extend
         pressure_decay, militia_rate = parts.pressure_decay, parts.militia_rate
         attack_rate, expected = parts.attack_rate, 0.0  # expected: today's long-run rate
         watch_conditions = conditions.active
@@ -265,6 +267,8 @@ class DayStep:
             # follows). Conditions and rules, while there are any, are due every day.
             if day >= world.next_decision:
                 clock.now = schedule_now
+                if len(recorded) >= pack_at:
+                    recorder.pack()  # while the values are still in the caches
                 if tension.next_change <= day:
                     tension.on_day(day)
                     update_rate = True

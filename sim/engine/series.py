@@ -57,14 +57,35 @@ class Recorder:
         n_elements: the number of force elements.
     """
 
-    __slots__ = ("days", "n_elements", "daily", "_troop_days", "_troop_rows")
+    __slots__ = ("days", "n_elements", "daily", "_packed", "_troop_days", "_troop_rows")
+
+    PACK_AT = 1024
+    """How many daily values the list holds before the day step packs them (:meth:`pack`)."""
 
     def __init__(self, days: int, n_elements: int):
         self.days = days
         self.n_elements = n_elements
-        self.daily: list[float] = []  # len(DAILY) values per day, day after day
+        self.daily: list[float] = []  # len(DAILY) values per day, day after day, not yet packed
+        self._packed: list[bytes] = []  # the values packed so far, as C doubles
         self._troop_days: list[int] = []
         self._troop_rows: list[tuple[float, ...]] = []
+
+    def pack(self) -> None:
+        """Pack the daily values recorded so far into C doubles, and empty the list.
+
+        The day step calls it now and then (on a decision day once the list holds
+        :data:`PACK_AT` values), while the values are still in the processor's caches and
+        before their float objects are needed again: packing a trial's 20,000 values at its
+        end, when they no longer are, took about 200 us of a 13 ms trial.
+        """
+        if self.daily:
+            self._packed.append(struct.pack(f"{len(self.daily)}d", *self.daily))
+            self.daily.clear()  # the same list: the day step holds its ``extend``
+
+    def daily_values(self) -> np.ndarray:
+        """Every daily value recorded, day after day (:data:`DAILY` per day), as one array."""
+        self.pack()
+        return np.frombuffer(b"".join(self._packed), dtype=np.float64)
 
     def troops(self, day: int, row: tuple[float, ...]) -> None:
         """Troops per element, then :data:`TROOP_TOTALS`, as set at the day step of ``day``."""
@@ -91,7 +112,7 @@ class Recorder:
             changes = np.array(self._troop_days + [columns])
             series[:n_troops] = np.repeat(troops, np.diff(changes), axis=0).T
         n_daily = n_troops + len(DAILY)
-        series[n_troops:n_daily] = floats(self.daily).reshape(columns, len(DAILY)).T
+        series[n_troops:n_daily] = self.daily_values().reshape(columns, len(DAILY)).T
 
         # Column d counts the events at times t <= d, that is with ceil(t) <= d: per
         # count, what the events add on each day, then running totals over the days.

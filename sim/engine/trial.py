@@ -21,7 +21,7 @@ from sim.engine.readiness import Readiness
 from sim.engine.result import EVENT_DTYPE, KIND, SERIES, SERIES_ROW, TrialResult
 from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
-from sim.engine.series import DAILY, Recorder, floats
+from sim.engine.series import DAILY, Recorder
 from sim.engine.streams import SeedLike, trial_streams
 from sim.engine.tension import Tension
 from sim.engine.world import World
@@ -231,7 +231,7 @@ class _Trial:
         dispersion = float(ii.deaths_dispersion)
         civilians: float | np.ndarray = float(ii.civilians_killed_per_attack)
         if self.world.collapse_day is not None and isis_times:  # ISIS has held ground
-            territory = floats(self.recorder.daily)[_TERRITORY :: len(DAILY)]
+            territory = self.recorder.daily_values()[_TERRITORY :: len(DAILY)]
             civilians = isis.civilian_toll(ii, isis.territory_at(isis_times, territory))
         isis_log = isis.attack_log(
             isis_times,
