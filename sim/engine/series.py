@@ -4,7 +4,8 @@ A trial's cost must stay in SimPy's event handling rather than in bookkeeping, s
 each kind of column is recorded in the cheapest way that keeps it exact:
 
 - quantities that change every day (readiness, capability, mobilisation, ISIS strength,
-  territory, tension, the militia's expected attack rate, pressure) are appended, day after day, to one flat list of floats;
+  territory, tension, the militia's expected attack rate, pressure) are appended, day after
+  day, to one flat list of floats, packed into C doubles now and then (:meth:`Recorder.pack`);
 - troops (per element and the derived totals) change only while an element moves, so
   only the days on which they are set are kept, and the columns are filled forward;
 - cumulative counts (militia attacks, coalition wounded and killed, strikes, ISIS
