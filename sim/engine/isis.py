@@ -47,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.result import EVENT_DTYPE, KIND
+from sim.engine.series import floats
 from sim.engine.streams import exponentials
 
 ISIS_ATTACK = KIND["isis_attack"]
@@ -192,7 +193,7 @@ def attack_log(times: list[float], civilians: np.ndarray, isf: np.ndarray) -> np
     Civilians killed in ``killed`` and ISF members killed in ``value``.
     """
     log = np.zeros(len(times), dtype=EVENT_DTYPE)
-    log["day"] = times
+    log["day"] = floats(times)  # packed: quicker than NumPy's conversion of a list
     log["kind"] = ISIS_ATTACK
     log["base"] = -1
     log["weapon"] = -1
