@@ -11,17 +11,23 @@ At every whole day ``d`` (one SimPy timeout per day) it runs, in this order:
    (after a collapse), pressure decay, territory retaken, then the collapse hazard (a
    collapse happens here if the summed hazard reaches the trial's threshold; the
    ground it takes can be retaken from the next day).
-2. **Decide**: advance the schedule clock; apply scheduled tension and sanctuary
-   changes, expired episodes and a collapse of the camps' guards; carry out a due strike; update the conditions' day counters; fire rules;
-   fire due waypoint triggers and let the drawdown processes start their ramps.
+2. **Decide**: advance the schedule clock; from the first day something may be due
+   (``world.next_decision``): apply scheduled tension and sanctuary changes, expired
+   episodes and a collapse of the camps' guards; carry out a due strike; update the
+   conditions' day counters; fire rules; fire due waypoint triggers and let the drawdown
+   processes start their ramps.
 3. **Set** the new day's troops per element and base, trainers, enablers and
    capability (only on days they can change), and the militia background rate (the
    militia process is woken if it rose); record the day's column of every series.
 
-Day 0 runs steps 2 and 3 only. Each formula lives in its mechanism's module
-(:mod:`sim.engine.readiness`, :mod:`sim.engine.isis`, :mod:`sim.engine.collapse`,
-:mod:`sim.engine.targeting`); this loop only calls them in order, keeping in local
-variables what it reads every day.
+Day 0 runs steps 2 and 3 only. The steps that run every day of every trial (readiness and
+capability, ISIS's tempo and strength, the collapse hazard) are written out in the loop, on
+local variables: a call for each cost about 900 machine instructions per SimPy event
+(docs/performance.md). Each mechanism's module documents its formula and keeps its
+parameters and its rarer steps (:mod:`sim.engine.readiness`, :mod:`sim.engine.isis`,
+:mod:`sim.engine.collapse`, :mod:`sim.engine.targeting`), which the loop calls;
+tests/engine/oracles.py keeps the daily steps as reference functions, and
+tests/engine/test_engine_oracles.py holds the loop to them, day by day, bit for bit.
 """
 
 from __future__ import annotations
@@ -129,8 +135,8 @@ class DayStep:
         capability = readiness.capability
         loss_per_attack, lag_keep = readiness.loss_per_isis_attack, readiness.lag_keep
         dependence_floor, adaptation_days = readiness.floor, readiness.adaptation_days
-        # ISIS's daily step and the collapse hazard are written out in the loop below (about
-        # 1,400 machine instructions a day less than calling them); their constants:
+        # The daily steps written out in the loop below (see the module docstring); their
+        # constants:
         per_fighter, elasticity, isf_attrition = (
             strength.per_fighter,
             strength.elasticity,
