@@ -73,6 +73,18 @@ def isf_state(readiness: Readiness) -> tuple[float, float, float, float, float]:
     )
 
 
+def put_isf_state(
+    readiness: Readiness, sustained: float, target: float, felt: float, dependence: float
+) -> None:
+    """Put back on ``readiness`` what the day step changed of it in its local variables.
+
+    R_s, R*, the felt missing support and the dependence: before the support changes (which
+    sets R* anew from R_s), before a collapse (which reads capability) and at the end.
+    """
+    readiness.sustained, readiness.target = sustained, target
+    readiness.felt, readiness.dependence = felt, dependence
+
+
 @dataclass(frozen=True, slots=True)
 class Mechanisms:
     """The mechanisms of one trial, as the day step drives them."""
@@ -257,7 +269,7 @@ class DayStep:
                         hazard_sum = math.inf
                     if hazard_sum >= threshold:
                         collapse_possible, collapsed = False, True
-                        readiness.felt, readiness.dependence = felt, dependence  # for capability
+                        put_isf_state(readiness, sustained, target, felt, dependence)  # for capability
                         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
                         self.collapse(day)
                         world.next_decision = day  # rules waiting for a collapse look today
@@ -315,12 +327,7 @@ class DayStep:
                 clock.now = schedule_now  # ramps on the schedule clock read it
                 # The ISF's slow state, kept in local variables, back on the object: new
                 # support sets R* anew from R_s (Readiness.set_support).
-                readiness.sustained, readiness.target, readiness.felt, readiness.dependence = (
-                    sustained,
-                    target,
-                    felt,
-                    dependence,
-                )
+                put_isf_state(readiness, sustained, target, felt, dependence)
                 moving = self.set_troops(day)
                 sustained, target, remaining, trend, drift = isf_state(readiness)
                 felt, missing = readiness.felt, readiness.missing
@@ -349,12 +356,7 @@ class DayStep:
                 present = world.has_targets
             append_day((R, C, M, S, T, tension_now, expected, world.pressure))  # series.DAILY
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
-        readiness.sustained, readiness.target, readiness.felt, readiness.dependence = (
-            sustained,
-            target,
-            felt,
-            dependence,
-        )
+        put_isf_state(readiness, sustained, target, felt, dependence)
 
     def next_decision(self, day: int, next_sanctuary: float, schedule_now: float, clock_step: float) -> int:
         """The first day step after ``day`` on which a decision may be due (``days + 1``: none).

@@ -86,7 +86,9 @@ class Recorder:
     def daily_values(self) -> np.ndarray:
         """Every daily value recorded, day after day (:data:`DAILY` per day), as one array."""
         self.pack()
-        return np.frombuffer(b"".join(self._packed), dtype=np.float64)
+        if len(self._packed) > 1:  # joined once: a second call reads the same bytes
+            self._packed = [b"".join(self._packed)]
+        return np.frombuffer(self._packed[0] if self._packed else b"", dtype=np.float64)
 
     def troops(self, day: int, row: tuple[float, ...]) -> None:
         """Troops per element, then :data:`TROOP_TOTALS`, as set at the day step of ``day``."""
