@@ -161,10 +161,9 @@ class Tension:
         self._update()
 
     def _schedule_moved(self) -> None:
-        self._next_scheduled = min(
-            self.schedule[0][0] if self.schedule else math.inf,
-            self._regional[0][0] if self._regional else math.inf,
-        )
+        scheduled = self.schedule[0][0] if self.schedule else math.inf
+        regional = self._regional[0][0] if self._regional else math.inf
+        self._next_scheduled = regional if regional < scheduled else scheduled  # the first
 
     def _update(self) -> None:
         deterred, escalated = self.deterred, self.escalated
