@@ -189,14 +189,15 @@ class DayStep:
         isis_clock, isis_next = 0.0, attacks.next_at  # see PoissonClock
         break_clock, break_next = 0.0, breakouts.next_at
         R, C, M, S, T = world.readiness, world.capability, 0.0, world.isis_strength, world.territory
+        P = C + M  # the forces against ISIS
 
         for day in range(world.days + 1):
             if day:
                 yield timeout(1.0)
                 # 1. Advance the slow state over the day that just ended.
                 # ISIS's attack rate over the day and its strength at the end, from the
-                # day's start against the forces P = C + M (isis.py, module docstring).
-                P = C + M
+                # day's start against the forces P = C + M (isis.py, module docstring),
+                # kept equal to C + M wherever C or M changes.
                 if S > 0.0:
                     # Tempo: attacks per fighter rise with the imbalance x = S / (contained P).
                     rate = per_fighter * S
@@ -274,6 +275,7 @@ class DayStep:
                         self.collapse(day)
                         world.next_decision = day  # rules waiting for a collapse look today
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
+                        P = C + M
 
                 # 2. Decide. (The schedule clock advances; a paused clock adds 0.0.)
                 schedule_now += clock_step
@@ -334,6 +336,7 @@ class DayStep:
                 isis_net, isis_crowding = strength.net, strength.crowding  # g - m_air E and g / K
                 break_rate = self.breakout_rate
                 C = world.capability = capability(R)
+                P = C + M
                 if world.coalition_iraq <= 0.0 and math.isnan(self.exit_day):
                     self.exit_day = float(day)
                 update_rate = True

@@ -36,7 +36,7 @@ STEP = 0.05
 DONE = 1e-3
 """A recovering multiplier within this of 1 is set to 1: the episode is over."""
 
-_TOWARDS_ONE = (1.0 + STEP, 1.0 - STEP)  # the next value set, per side of 1 (below, above)
+_UP, _DOWN = 1.0 + STEP, 1.0 - STEP  # the next value set, over the value now: below 1, above 1
 
 
 class Recovery:
@@ -85,7 +85,7 @@ class Recovery:
         self.current = value
         # The first day on which the exact curve has moved by STEP of the value set
         # (towards 1), or the episode is over: solve 1 + gap * exp(-t / tau) = target.
-        remaining = value * _TOWARDS_ONE[gap > 0.0] - 1.0
+        remaining = value * _DOWN - 1.0 if gap > 0.0 else value * _UP - 1.0
         if remaining * gap <= 0.0 or -DONE <= remaining <= DONE:  # the step would cross 1
             remaining = math.copysign(DONE, gap)
         days = math.ceil(self._tau * math.log(gap / remaining))
@@ -144,10 +144,11 @@ class Tension:
                         self._active.remove(factor)
                 self.regional = math.prod(self._active)
             self._schedule_moved()
-        if self.deterred.next_day <= day:
-            self.deterred.on_day(day)
-        if self.escalated.next_day <= day:
-            self.escalated.on_day(day)
+        deterred, escalated = self.deterred, self.escalated
+        if deterred.next_day <= day:
+            deterred.on_day(day)
+        if escalated.next_day <= day:
+            escalated.on_day(day)
         self._update()
 
     def deter(self, day: int, factor: float, recovery_days: float) -> None:
