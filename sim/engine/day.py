@@ -155,6 +155,7 @@ class DayStep:
             strength.isf_attrition,
         )
         contained, capacity_K = strength.contained, strength.capacity
+        max_imbalance = MAX_IMBALANCE
         at_parity, steepness = collapse.hazard_at_parity, collapse.steepness
         exp = math.exp
         mobilise, retake = collapse.mobilise, collapse.territory
@@ -203,8 +204,8 @@ class DayStep:
                     rate = per_fighter * S
                     if elasticity:
                         capacity = contained * P
-                        x = S / capacity if capacity > 0.0 else MAX_IMBALANCE
-                        rate *= (x if x < MAX_IMBALANCE else MAX_IMBALANCE) ** elasticity
+                        x = S / capacity if capacity > 0.0 else max_imbalance
+                        rate *= (x if x < max_imbalance else max_imbalance) ** elasticity
                     # Strength: the exact day of dS/dt = a S - b S^2, a = g - m_air E - m_isf P,
                     # b = g / K; territory held adds to recruitment g.
                     if T > 0.0:
@@ -283,9 +284,14 @@ class DayStep:
             # Everything decided at a day step (tension, sanctuary, guards, strikes,
             # conditions, rules, waypoint triggers) is looked at only from the first day
             # one of them may be due: world.next_decision (one comparison of whole days a
-            # day, in an ``if``: CPython 3.11 specialises a comparison only when a jump
-            # follows). Conditions and rules, while there are any, are due every day.
-            if day >= world.next_decision:
+            # day). Conditions and rules, while there are any, are due every day. (The test
+            # is written the other way round, with an empty branch, so that a short jump
+            # follows the comparison: CPython 3.11 specialises a comparison only when a
+            # conditional jump comes right after it, and a jump over this whole block
+            # needs an extra instruction before it.)
+            if day < world.next_decision:
+                pass
+            else:
                 clock.now = schedule_now
                 if len(recorded) >= pack_at:
                     recorder.pack()  # while the values are still in the caches

@@ -67,13 +67,15 @@ def negative_binomial_table(mean: float, dispersion: float) -> tuple[float, ...]
     if mean <= 0.0:
         return (1.0,)
     p = dispersion / (dispersion + mean)
-    probability = p**dispersion
-    cumulative = [probability]
-    count = 0
-    while cumulative[-1] < 1.0 - NEGATIVE_BINOMIAL_TAIL and count < 100_000:
-        probability *= (count + dispersion) / (count + 1) * (1.0 - p)
-        count += 1
-        cumulative.append(cumulative[-1] + probability)
+    keep, stop = 1.0 - p, 1.0 - NEGATIVE_BINOMIAL_TAIL
+    probability = total = p**dispersion
+    cumulative = [total]
+    count = 0.0  # a float, so that the loop's arithmetic stays on floats
+    while total < stop and count < 100_000.0:
+        probability *= (count + dispersion) / (count + 1.0) * keep
+        count += 1.0
+        total += probability
+        cumulative.append(total)
     return tuple(cumulative)
 
 

@@ -30,6 +30,16 @@ from sim.engine.streams import uniforms
 from sim.engine.tension import Tension
 from sim.engine.world import World
 
+NEVER = 2**30 - 1
+"""An attack count never reached. It is a small int, like the count itself, so that
+CPython 3.11 specialises the militia's comparison of the two (an int with ``inf`` takes its
+generic path)."""
+
+
+def _count_at(attacks: float) -> int:
+    """The first whole attack count at or above ``attacks`` (:data:`NEVER` if beyond it)."""
+    return math.ceil(attacks) if attacks < NEVER else NEVER
+
 
 class Retaliation:
     """The retaliation policy of one trial.
@@ -88,10 +98,10 @@ class Retaliation:
         self.next_day = math.inf  # day of the pending strike (inf: none pending)
         self.major = False  # the pending strike is a major one
         self.base = -1  # the base whose attack the pending strike answers
-        # The attack count at which a routine strike is planned (inf while one is
+        # The attack count at which a routine strike is planned (NEVER while one is
         # pending, or with retaliation off): the militia calls on_attack only then, or
         # after an attack that kills, instead of after every attack.
-        self.plan_at = self.attacks_per_strike if self.enabled else math.inf
+        self.plan_at = _count_at(self.attacks_per_strike) if self.enabled else NEVER
 
     def on_attack(self, base: int, killed: int) -> None:
         """Plan a strike if one is due after this attack.
@@ -117,7 +127,7 @@ class Retaliation:
         earliest = max(world.env.now + self.delay_days, self.last_day + self.min_gap_days)
         self.next_day = max(math.ceil(earliest), world.day + 1)
         self.major, self.base = major, base
-        self.plan_at = math.inf
+        self.plan_at = NEVER
         if self.next_day < world.next_decision:  # the day step must look on that day
             world.next_decision = self.next_day
 
@@ -133,7 +143,7 @@ class Retaliation:
         draws = self._draws
         in_iraq_draw, deter_draw, escalate_draw = next(draws), next(draws), next(draws)
         self.last_count = world.militia_attacks
-        self.plan_at = self.last_count + self.attacks_per_strike
+        self.plan_at = _count_at(self.last_count + self.attacks_per_strike)
         self.last_day = day
         in_iraq = not self.base_in_syria[base] and in_iraq_draw < self.share_in_iraq
         if in_iraq:
