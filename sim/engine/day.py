@@ -49,7 +49,7 @@ from sim.engine.retaliation import Retaliation
 from sim.engine.rules import Rules
 from sim.engine.series import Recorder
 from sim.engine.tension import Tension
-from sim.engine.world import World
+from sim.engine.world import NEVER, World
 
 MAX_RESCALE = 1e6
 """The largest factor by which the militia's excitation follows a rise of the background
@@ -115,7 +115,7 @@ class Mechanisms:
     breakouts_guarded: float  # breaks a day while coalition troops are in Syria
     breakouts_unguarded: float  # breaks a day otherwise, or after the guards collapse
     breakout_fighters: float
-    guards_collapse_day: float  # the day the camps' guards collapse (inf: never)
+    guards_collapse_day: int  # the day the camps' guards collapse (world.NEVER: never)
 
 
 class DayStep:
@@ -155,7 +155,7 @@ class DayStep:
             strength.isf_attrition,
         )
         contained, capacity_K = strength.contained, strength.capacity
-        max_imbalance = MAX_IMBALANCE
+        max_imbalance, max_rescale = MAX_IMBALANCE, MAX_RESCALE
         at_parity, steepness = collapse.hazard_at_parity, collapse.steepness
         exp = math.exp
         mobilise, retake = collapse.mobilise, collapse.territory
@@ -166,7 +166,7 @@ class DayStep:
         attack_rate, expected = parts.attack_rate, 0.0  # expected: today's long-run rate
         watch_conditions = conditions.active
         sanctuary = list(parts.sanctuary)
-        next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
+        next_sanctuary = sanctuary[0][0] if sanctuary else NEVER
         guards_day = parts.guards_collapse_day
 
         self.set_troops(0)  # the state at the start, which day 0's conditions see
@@ -301,7 +301,7 @@ class DayStep:
                 if next_sanctuary <= day:
                     strength.set_sanctuary(sanctuary.pop(0)[1])
                     isis_net, isis_crowding = strength.net, strength.crowding
-                    next_sanctuary = sanctuary[0][0] if sanctuary else math.inf
+                    next_sanctuary = sanctuary[0][0] if sanctuary else NEVER
                 if guards_day <= day and not self.guards_fallen:
                     self.guards_fallen = True
                     S += self.breakout([float(day)])  # the guards' collapse is a break at once
@@ -356,10 +356,10 @@ class DayStep:
                         # (a background that was next to nothing, such as 1e-310, must
                         # not blow the excitation up to infinity and stall the trial)
                         scale = mu / background
-                        if scale > MAX_RESCALE:
-                            scale = MAX_RESCALE
+                        if scale > max_rescale:
+                            scale = max_rescale
                         scale *= militia.rescale
-                        militia.rescale = MAX_RESCALE if MAX_RESCALE < scale else scale
+                        militia.rescale = max_rescale if max_rescale < scale else scale
                     if mu > background:
                         militia.background_rose()
                     background = world.militia_background = mu
@@ -370,7 +370,7 @@ class DayStep:
         world.readiness, world.capability, world.isis_strength, world.territory = R, C, S, T
         put_isf_state(readiness, sustained, target, felt, dependence)
 
-    def next_decision(self, day: int, next_sanctuary: float, schedule_now: float, clock_step: float) -> int:
+    def next_decision(self, day: int, next_sanctuary: int, schedule_now: float, clock_step: float) -> int:
         """The first day step after ``day`` on which a decision may be due (``days + 1``: none).
 
         While no conditions are watched and no rules wait: the first of a tension change, a sanctuary change, the guards' collapse, a strike, a firm deadline
@@ -390,13 +390,13 @@ class DayStep:
             first = parts.guards_collapse_day
         if parts.retaliation.next_day < first:
             first = parts.retaliation.next_day
-        if parts.triggers.next_firm < first:  # a calendar day, perhaps fractional
+        if parts.triggers.next_firm < first:
             first = parts.triggers.next_firm
         next_check = parts.triggers.next_check  # schedule time
         if next_check < math.inf and clock_step > 0.0:
             first = min(first, day + max(1, math.floor((next_check - schedule_now) / clock_step) - 1))
         never = parts.world.days + 1
-        return math.ceil(first) if first < never else never
+        return first if first < never else never  # whole days (and only whole days reach it)
 
     def breakout(self, times: list[float]) -> float:
         """Log breaks at these times; return the fighters they add (at this day step)."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Generator
 import simpy
 
 from sim.engine.conditions import TrackedWhen
+from sim.engine.world import NEVER, first_whole
 
 
 class ScheduleClock:
@@ -141,7 +142,7 @@ class Triggers:
         # (event, moment or not_before, conditions, deadline, firm, counting since not_before)
         self._pending: list[list] = []
         self.next_check = math.inf  # schedule time before which no trigger can fire
-        self.next_firm = math.inf  # calendar day of the next firm deadline
+        self.next_firm = NEVER  # the first day step on or after the next firm deadline
 
     def at(self, moment: float) -> simpy.Event:
         """An event that fires on the first day step the schedule clock reaches ``moment``."""
@@ -162,7 +163,7 @@ class Triggers:
         self._pending.append([event, not_before, watch, deadline, firm, False])
         self.next_check = min(self.next_check, not_before, math.inf if firm else deadline)
         if firm:
-            self.next_firm = min(self.next_firm, deadline)
+            self.next_firm = min(self.next_firm, first_whole(deadline))
         return event
 
     def check(self) -> bool:
@@ -194,7 +195,7 @@ class Triggers:
                 if firm:
                     next_firm = min(next_firm, deadline)
         self._pending = keep
-        self.next_check, self.next_firm = next_check, next_firm
+        self.next_check, self.next_firm = next_check, first_whole(next_firm)
         return fired
 
 

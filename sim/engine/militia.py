@@ -251,9 +251,10 @@ class Militia:
                 else:
                     woken = yield timeout(wait)  # None, unless woken first
             if woken:  # the background rose: draw again from now
+                woken_at = env.now
                 if excitation:
-                    excitation *= exp((now - env.now) / tau)
-                now = env.now
+                    excitation *= exp((now - woken_at) / tau)
+                now = woken_at
                 continue
             if excitation:
                 excitation *= exp(-wait / tau) * self.rescale

@@ -28,17 +28,7 @@ import numpy as np
 
 from sim.engine.streams import uniforms
 from sim.engine.tension import Tension
-from sim.engine.world import World
-
-NEVER = 2**30 - 1
-"""An attack count never reached. It is a small int, like the count itself, so that
-CPython 3.11 specialises the militia's comparison of the two (an int with ``inf`` takes its
-generic path)."""
-
-
-def _count_at(attacks: float) -> int:
-    """The first whole attack count at or above ``attacks`` (:data:`NEVER` if beyond it)."""
-    return math.ceil(attacks) if attacks < NEVER else NEVER
+from sim.engine.world import NEVER, World, first_whole
 
 
 class Retaliation:
@@ -95,13 +85,13 @@ class Retaliation:
         self._draws = uniforms(rng, 64)
         self.last_count = 0  # world.militia_attacks at the last strike
         self.last_day = -math.inf  # day of the last strike
-        self.next_day = math.inf  # day of the pending strike (inf: none pending)
+        self.next_day = NEVER  # day of the pending strike (NEVER: none pending)
         self.major = False  # the pending strike is a major one
         self.base = -1  # the base whose attack the pending strike answers
         # The attack count at which a routine strike is planned (NEVER while one is
         # pending, or with retaliation off): the militia calls on_attack only then, or
         # after an attack that kills, instead of after every attack.
-        self.plan_at = _count_at(self.attacks_per_strike) if self.enabled else NEVER
+        self.plan_at = first_whole(self.attacks_per_strike) if self.enabled else NEVER
 
     def on_attack(self, base: int, killed: int) -> None:
         """Plan a strike if one is due after this attack.
@@ -112,13 +102,12 @@ class Retaliation:
         if not self.enabled:
             return
         if killed and self.after_deaths:
-            if self.next_day != math.inf:
+            if self.next_day != NEVER:
                 self.major, self.base = True, base
                 return
             self._plan(base, True)
         elif (
-            self.world.militia_attacks - self.last_count >= self.attacks_per_strike
-            and self.next_day == math.inf
+            self.world.militia_attacks - self.last_count >= self.attacks_per_strike and self.next_day == NEVER
         ):
             self._plan(base, False)
 
@@ -134,7 +123,7 @@ class Retaliation:
     def on_day(self, day: int) -> None:
         """Carry out the pending strike if it is due today (called by the day step)."""
         if self.next_day <= day:
-            self.next_day = math.inf
+            self.next_day = NEVER
             self.strike(day, self.major, self.base)
 
     def strike(self, day: int, major: bool, base: int) -> None:
@@ -143,7 +132,7 @@ class Retaliation:
         draws = self._draws
         in_iraq_draw, deter_draw, escalate_draw = next(draws), next(draws), next(draws)
         self.last_count = world.militia_attacks
-        self.plan_at = _count_at(self.last_count + self.attacks_per_strike)
+        self.plan_at = first_whole(self.last_count + self.attacks_per_strike)
         self.last_day = day
         in_iraq = not self.base_in_syria[base] and in_iraq_draw < self.share_in_iraq
         if in_iraq:

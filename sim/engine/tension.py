@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from sim.engine.world import World
+from sim.engine.world import NEVER, World
 
 STEP = 0.05
 """Relative move of a recovering multiplier that makes the day step set it anew."""
@@ -51,7 +51,7 @@ class Recovery:
 
     def __init__(self) -> None:
         self.current = 1.0
-        self.next_day = math.inf
+        self.next_day = NEVER
         self._start = 0  # d0
         self._gap = 0.0  # m0 - 1
         self._tau = 1.0
@@ -80,7 +80,7 @@ class Recovery:
     def _set(self, day: int, value: float) -> None:
         gap = value - 1.0
         if -DONE <= gap <= DONE:
-            self.current, self.next_day = 1.0, math.inf
+            self.current, self.next_day = 1.0, NEVER
             return
         self.current = value
         # The first day on which the exact curve has moved by STEP of the value set
@@ -103,6 +103,20 @@ class Tension:
         cap: the upper limit of tension after episodes multiply it.
     """
 
+    __slots__ = (
+        "world",
+        "level",
+        "schedule",
+        "cap",
+        "_regional",
+        "_active",
+        "regional",
+        "deterred",
+        "escalated",
+        "_next_scheduled",
+        "next_change",
+    )
+
     def __init__(
         self,
         world: World,
@@ -118,38 +132,42 @@ class Tension:
         # Regional episodes as changes of the regional factor: (day, factor, +1 start / -1 end).
         self._regional = sorted(
             [(first, factor, 1) for first, _, factor in regional]
-            + [(last + 1, factor, -1) for _, last, factor in regional if last != math.inf]
+            + [(int(last) + 1, factor, -1) for _, last, factor in regional if last != math.inf]
         )
         self._active: list[float] = []  # factors of the regional episodes in force
         self.regional = 1.0
         self.deterred = Recovery()
         self.escalated = Recovery()
-        self._next_scheduled = math.inf  # the next schedule point or regional change
+        self._next_scheduled = NEVER  # the next schedule point or regional change
         self._schedule_moved()
-        self.next_change = math.inf  # the next day on which something is due
+        self.next_change = NEVER  # the next day on which something is due
         self._update()
 
     def on_day(self, day: int) -> None:
         """Apply scheduled changes due today and move the strike episodes on."""
         if self._next_scheduled <= day:
-            while self.schedule and self.schedule[0][0] <= day:
-                _, self.level = self.schedule.pop(0)
-                self.world.record("tension", value=self.level)
-            if self._regional and self._regional[0][0] <= day:
-                while self._regional and self._regional[0][0] <= day:
-                    _, factor, sign = self._regional.pop(0)
-                    if sign > 0:
-                        self._active.append(factor)
-                    else:
-                        self._active.remove(factor)
-                self.regional = math.prod(self._active)
-            self._schedule_moved()
+            self._scheduled(day)
         deterred, escalated = self.deterred, self.escalated
         if deterred.next_day <= day:
             deterred.on_day(day)
         if escalated.next_day <= day:
             escalated.on_day(day)
         self._update()
+
+    def _scheduled(self, day: int) -> None:
+        """Apply the schedule points and regional changes due today."""
+        while self.schedule and self.schedule[0][0] <= day:
+            _, self.level = self.schedule.pop(0)
+            self.world.record("tension", value=self.level)
+        if self._regional and self._regional[0][0] <= day:
+            while self._regional and self._regional[0][0] <= day:
+                _, factor, sign = self._regional.pop(0)
+                if sign > 0:
+                    self._active.append(factor)
+                else:
+                    self._active.remove(factor)
+            self.regional = math.prod(self._active)
+        self._schedule_moved()
 
     def deter(self, day: int, factor: float, recovery_days: float) -> None:
         """A strike deters today: tension is multiplied by ``factor``, then recovers."""
@@ -162,8 +180,8 @@ class Tension:
         self._update()
 
     def _schedule_moved(self) -> None:
-        scheduled = self.schedule[0][0] if self.schedule else math.inf
-        regional = self._regional[0][0] if self._regional else math.inf
+        scheduled = self.schedule[0][0] if self.schedule else NEVER
+        regional = self._regional[0][0] if self._regional else NEVER
         self._next_scheduled = regional if regional < scheduled else scheduled  # the first
 
     def _update(self) -> None:

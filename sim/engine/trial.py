@@ -24,7 +24,7 @@ from sim.engine.rules import Rules
 from sim.engine.series import DAILY, Recorder
 from sim.engine.streams import SeedLike, trial_streams
 from sim.engine.tension import Tension
-from sim.engine.world import World
+from sim.engine.world import NEVER, World
 from sim.scenario.sampling import draw_parameters, fix, has_distribution
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class _Trial:
             (math.ceil(float(scenario.day_of(p.at))), float(p.level)) for p in ii.sanctuary_schedule
         )
         guards = (
-            math.inf if ii.guards_collapse is None else math.ceil(float(scenario.day_of(ii.guards_collapse)))
+            NEVER if ii.guards_collapse is None else math.ceil(float(scenario.day_of(ii.guards_collapse)))
         )
         self.day_step = DayStep(
             Mechanisms(
@@ -165,7 +165,7 @@ class _Trial:
                 breakouts_guarded=float(ii.guarded_breakouts_per_year) / 365.25,
                 breakouts_unguarded=float(ii.unguarded_breakouts_per_year) / 365.25,
                 breakout_fighters=float(ii.breakout_fighters),
-                guards_collapse_day=float(guards),
+                guards_collapse_day=guards,
             )
         )
         self.deaths_rng = streams["isis.deaths"]

@@ -16,9 +16,21 @@ end, so the three cannot disagree.
 
 from __future__ import annotations
 
+import math
+
 import simpy
 
 from sim.engine.result import KIND
+
+NEVER = 2**30 - 1
+"""A day, or a count of attacks, that never comes. A small int rather than ``inf``, so that
+CPython 3.11 compares it with whole days and counts on its fast path (an int against a
+float takes the generic one); about 2.9 million years of days."""
+
+
+def first_whole(value: float) -> int:
+    """The first whole number at or above ``value``; :data:`NEVER` if that is beyond it (``inf``)."""
+    return math.ceil(value) if value < NEVER else NEVER
 
 
 class World:
