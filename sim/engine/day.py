@@ -185,6 +185,10 @@ class DayStep:
         # The collapse hazard summed so far, against the trial's threshold (see collapse.py).
         collapse_possible, threshold = collapse.possible, collapse.threshold
         hazard_sum = 0.0
+        # x = S / (contained P) as the day's hazard computed it at its end, which is the
+        # next day's imbalance for the tempo while neither S nor P changes in between
+        # (-1.0: not known, worked out again).
+        x_end = -1.0
         collapsed = False
         attacks_seen = 0  # militia attacks counted by the conditions so far
         isis_clock, isis_next = 0.0, attacks.next_at  # see PoissonClock
@@ -203,8 +207,11 @@ class DayStep:
                     # Tempo: attacks per fighter rise with the imbalance x = S / (contained P).
                     rate = per_fighter * S
                     if elasticity:
-                        capacity = contained * P
-                        x = S / capacity if capacity > 0.0 else max_imbalance
+                        if x_end >= 0.0:
+                            x = x_end
+                        else:
+                            capacity = contained * P
+                            x = S / capacity if capacity > 0.0 else max_imbalance
                         rate *= (x if x < max_imbalance else max_imbalance) ** elasticity
                     # Strength: the exact day of dS/dt = a S - b S^2, a = g - m_air E - m_isf P,
                     # b = g / K; territory held adds to recruitment g.
@@ -266,8 +273,11 @@ class DayStep:
                     # The day's hazard h = h_parity * x ** steepness (collapse.py): infinite
                     # with nothing fighting ISIS, or past a float's range.
                     try:
-                        hazard_sum += at_parity * (S / (contained * P)) ** steepness
-                    except (ZeroDivisionError, OverflowError):
+                        x_end = S / (contained * P)
+                        hazard_sum += at_parity * x_end**steepness
+                    except ZeroDivisionError:
+                        x_end, hazard_sum = -1.0, math.inf
+                    except OverflowError:
                         hazard_sum = math.inf
                     if hazard_sum >= threshold:
                         collapse_possible, collapsed = False, True
@@ -276,7 +286,9 @@ class DayStep:
                         self.collapse(day)
                         world.next_decision = day  # rules waiting for a collapse look today
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
-                        P = C + M
+                        P, x_end = C + M, -1.0
+                else:
+                    x_end = -1.0
 
                 # 2. Decide. (The schedule clock advances; a paused clock adds 0.0.)
                 schedule_now += clock_step
@@ -305,6 +317,7 @@ class DayStep:
                 if guards_day <= day and not self.guards_fallen:
                     self.guards_fallen = True
                     S += self.breakout([float(day)])  # the guards' collapse is a break at once
+                    x_end = -1.0
                     moving = True  # the breakout rate changes (set with troops below)
                 if retaliation.next_day <= day:
                     retaliation.on_day(day)  # a strike may start a tension episode
@@ -342,7 +355,7 @@ class DayStep:
                 isis_net, isis_crowding = strength.net, strength.crowding  # g - m_air E and g / K
                 break_rate = self.breakout_rate
                 C = world.capability = capability(R)
-                P = C + M
+                P, x_end = C + M, -1.0
                 if world.coalition_iraq <= 0.0 and math.isnan(self.exit_day):
                     self.exit_day = float(day)
                 update_rate = True

@@ -7,7 +7,8 @@ state the engine recorded the day before: every readiness, capability and streng
 every ISIS attack time and the collapse day must come out the same, bit for bit. The
 scenario runs each branch of the formulas: trainers and missing support (the felt lag
 and the dependence's adaptation), a self-sustained trend that stops at zero, tempo
-with an elasticity, readiness shocks, a collapse, mobilisation and ground held.
+with an elasticity, readiness shocks, the camps' guards collapsing (a break that moves
+ISIS's strength between two days' formulas), a collapse, mobilisation and ground held.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sim.engine.streams import trial_streams
 from sim.engine.trial import _Trial
 
 TROOPS, TRAINERS, ENABLERS = 1000.0, 0.3, 0.4
+GUARDS_DAY, BREAK = 40, 300.0  # the camps' guards collapse: one break of BREAK fighters
 
 
 def branching_scenario(**changes):
@@ -50,6 +52,8 @@ def branching_scenario(**changes):
             "growth_per_day": 0.004,
             "attacks_per_fighter_at_parity_per_day": 0.002,
             "tempo_elasticity": 0.5,
+            "guards_collapse": GUARDS_DAY,
+            "breakout_fighters": BREAK,
         },
         "collapse": {
             "hazard_at_parity_per_day": 0.002,
@@ -96,6 +100,9 @@ def replay(seed: int):
             if summed >= collapse.threshold:
                 collapse_day = day
                 continue  # the collapse's strike moves the state this day
+        if day == GUARDS_DAY:  # the break comes after the day's formulas, at the day step,
+            strength_end += BREAK  # which sets the support anew (R* from R_s)
+            readiness.set_support(TROOPS * TRAINERS - 0.0, 0.0, TROOPS * ENABLERS)
         if (readiness_end, capability_end, strength_end) != (R[day], C[day], S[day]):
             mismatches.append(day)
     return result, clock.times, attack_times, collapse_day, mismatches, readiness
@@ -119,6 +126,8 @@ def test_the_replay_runs_every_branch():
     assert T.max() > 0.0  # ground held
     assert np.any((T == 0.0) & (M > 0.0))  # all of it retaken by the mobilised state
     assert len(times) > 100
+    assert collapse_day > GUARDS_DAY  # the break comes while the hazard is summed
+    assert len(of_kind(result, "breakout")) == 1
     R, C = result.series_of("readiness"), result.series_of("capability")
     assert np.all(C[1:100] < R[1:100])  # support is missed, with a lag
     assert R.min() == 0.0  # attacks drove readiness to its floor
