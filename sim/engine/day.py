@@ -187,7 +187,9 @@ class DayStep:
         hazard_sum = 0.0
         # x = S / (contained P) as the day's hazard computed it at its end, which is the
         # next day's imbalance for the tempo while neither S nor P changes in between
-        # (-1.0: not known, worked out again).
+        # (-1.0: not known, worked out again). S and P change at the day step only with a
+        # break or new support, which reset it, or with a collapse, after which the hazard
+        # is no longer computed.
         x_end = -1.0
         collapsed = False
         attacks_seen = 0  # militia attacks counted by the conditions so far
@@ -287,8 +289,6 @@ class DayStep:
                         world.next_decision = day  # rules waiting for a collapse look today
                         R, C, S, T = world.readiness, world.capability, world.isis_strength, world.territory
                         P, x_end = C + M, -1.0
-                else:
-                    x_end = -1.0
 
                 # 2. Decide. (The schedule clock advances; a paused clock adds 0.0.)
                 schedule_now += clock_step

@@ -13,7 +13,8 @@ Recruitment has fortunes: ``g(t) = growth * (1 + sanctuary_growth * sanctuary(t)
 territory_growth * T)``, higher with a sanctuary across the border in Syria (a scenario
 input) and with territory held (a state of the model). With P, E and g held at their
 values at the start of a day, this Bernoulli equation has the exact one-day solution
-``S1 = a S0 e^a / (a + b S0 (e^a - 1))`` (``S0 / (1 + b S0)`` when ``a = 0``), written out in the day step's loop (:mod:`sim.engine.day`, which runs it every day of
+``S1 = a S0 e^a / (a + b S0 (e^a - 1))`` (``S0 / (1 + b S0)`` when ``a = 0``),
+written out in the day step's loop (:mod:`sim.engine.day`, which runs it every day of
 every trial); tests/engine/oracles.py keeps it as a reference function, and a test holds
 the loop to it, day by day.
 

@@ -4,8 +4,9 @@ The ISF's toll per ISIS attack (``isis.isf_killed_per_attack``, median 0.4) is s
 UNAMI's ISF deaths of February-December 2014; the ISF deaths of 2015 are held out to test
 it (``isf_deaths_2015``). At a constant toll the replay's ISF deaths of 2015 span a factor
 of 16 (5th to 95th percentile), the spread of its attacks, so the check is weak: it cannot
-tell the old median 0.8, nor three times 0.4, from the shipped value (docs/calibration.md). These tests run the 2011 replay
-with a constant toll five times the shipped median and a tenth of it, and show that the
+tell the old median 0.8, nor three times 0.4, from the shipped value (docs/calibration.md).
+These tests run the 2011 replay with a constant toll five times the shipped median and a
+tenth of it, and show that the
 same check, on the same fact, rejects both, each from its own side: its verdict is the
 model's, not the check's.
 """
@@ -33,7 +34,7 @@ def test_a_toll_far_from_the_shipped_one_fails_the_isf_check_of_2015(factor):
         assert verdict.high < check.record  # too few deaths, not too many
 
 
-def test_the_shipped_baseline_draws_the_toll_the_isf_test_scales():
+def test_the_shipped_replay_draws_the_toll_the_isf_test_scales():
     from sim.calibrate.checks import SCENARIOS
     from sim.scenario.loader import load_scenario
 
